@@ -1,0 +1,254 @@
+"""park / ready: the one interface through which everything above the scheduler blocks.
+
+Channels, sync, time and net never switch greenlets themselves. To block, a primitive:
+
+1. takes its own lock and records the current task as a waiter (on its wait queue, with the
+   outcome slots ``task.val`` / ``task.ok`` or a per-case record);
+2. calls ``park(reason, lock)``: the task is marked WAITING, ``lock`` is released, and the
+   processor switches to other work. ``park`` returns when some waker has called ``ready``.
+
+To wake, a waker removes the waiter under the primitive's lock, stores the outcome, and calls
+``ready(task)`` -- from any thread. Exactly one ``ready`` per ``park``: a primitive that can be
+woken from several places (select) must claim the waiter first.
+
+Why releasing the lock *before* switching away is safe, although a waker on another thread may
+then ``ready`` the task before it has switched out: a started task only ever resumes on its home
+processor, and that processor only looks at its inbox after the task has switched away.
+(Go gets the same guarantee by releasing the lock on g0 after the switch.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+from greenlet import GreenletExit, getcurrent
+
+from cspy.scheduler import runtime as _runtime
+from cspy.scheduler.processor import current_processor
+from cspy.scheduler.task import Task, TaskState, WaitReason
+from cspy.scheduler.timers import Timer
+
+__all__ = [
+    "park",
+    "ready",
+    "current_task",
+    "go",
+    "gosched",
+    "sleep",
+    "blocking",
+    "num_tasks",
+    "add_timer",
+    "now",
+    "rand",
+    "lock_needed",
+]
+
+T = TypeVar("T")
+
+WAITING, RUNNABLE = TaskState.WAITING, TaskState.RUNNABLE
+
+_NOT_IN_TASK = (
+    "{what} must be called from a cspy task: start the program with cspy.run(main) "
+    "and call it from main or from a task started with cspy.go()"
+)
+
+
+def _current() -> Task:
+    task: Task | None = getattr(getcurrent(), "task", None)
+    if task is None:
+        raise RuntimeError(_NOT_IN_TASK.format(what="this operation"))
+    return task
+
+
+def current_task() -> Task:
+    """The running task. ``cspy.current_task().id`` is 1 in main.
+
+    >>> cspy.run(lambda: cspy.current_task().id)
+    1
+    """
+    task: Task | None = getattr(getcurrent(), "task", None)
+    if task is None:
+        raise RuntimeError(_NOT_IN_TASK.format(what="cspy.current_task()"))
+    return task
+
+
+def park(reason: WaitReason, lock: Any = None, on: object = None) -> None:
+    """Block the current task until ``ready(task)``; release ``lock`` (if any) once marked waiting.
+
+    Caller holds ``lock`` and has registered the task as a waiter. ``on`` is what it waits on
+    (shown by the task dump). Raises ``GreenletExit`` if the runtime is shutting down.
+    """
+    g = getcurrent()
+    task: Task | None = getattr(g, "task", None)
+    if task is None:
+        if lock is not None:
+            lock.release()
+        raise RuntimeError(_NOT_IN_TASK.format(what="a blocking operation"))
+    p = g.p
+    rt = p.rt
+    if rt.stopping:
+        if lock is not None:
+            lock.release()
+        raise GreenletExit
+    task.state = WAITING
+    task.reason = reason
+    task.waiting_on = on
+    task.wait_since = rt.coarse_now
+    if lock is not None:
+        lock.release()
+    p.schedule_from(task)
+    task.waiting_on = None
+    if rt.stopping:
+        raise GreenletExit
+
+
+def ready(task: Task) -> None:
+    """Any thread: make the parked ``task`` runnable (Go's ``goready``).
+
+    On the task's own processor it goes to ``runnext``, so the waker's partner runs next;
+    from elsewhere it goes to its home processor's inbox.
+    """
+    home = task.home
+    assert home is not None, "ready() of a task that never ran"
+    task.state = RUNNABLE
+    if getattr(getcurrent(), "p", None) is home:
+        home.runqput(task, next=True)
+    else:
+        home.inbox_put(task)
+
+
+def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs: Any) -> Task:
+    """Start ``fn(*args, **kwargs)`` in a new task (Go's ``go`` statement) and return it.
+
+    The reserved keyword ``name`` names the task for the task dump and the live view; to pass a
+    ``name`` argument to ``fn`` itself, wrap it (``functools.partial``).
+
+    >>> def main():
+    ...     done = cspy.Chan[str]()
+    ...     cspy.go(lambda: done.send("hi"))
+    ...     return done.recv()
+    >>> cspy.run(main)
+    'hi'
+    """
+    if not callable(fn):
+        raise TypeError(f"cspy.go() needs a callable, got {fn!r}")
+    rt = _runtime.running()
+    if rt is None:
+        raise RuntimeError(
+            "cspy.go() called with no runtime running: start the program with cspy.run(main) "
+            "and spawn tasks from main or from other tasks"
+        )
+    p = current_processor()
+    if p is None or p.rt is not rt:  # a foreign thread (e.g. inside cspy.blocking)
+        task = Task(rt.alloc_ids(1)[0], fn, args, kwargs, name)
+        rt.spawn_foreign(task)
+        return task
+    task = Task(p.next_id(), fn, args, kwargs, name)
+    p.spawned += 1
+    p.runqput(task, next=True)
+    if rt.idle:
+        rt.wakep()  # an idle processor can steal it
+    return task
+
+
+def gosched() -> None:
+    """Yield the processor: other runnable tasks run, and this one stays runnable."""
+    g = getcurrent()
+    task: Task | None = getattr(g, "task", None)
+    if task is None:
+        raise RuntimeError(_NOT_IN_TASK.format(what="cspy.gosched()"))
+    p = g.p
+    task.state = RUNNABLE
+    p.runqput(task)  # the tail, not runnext: everybody else goes first
+    p.schedule_from(task)
+    if p.rt.stopping:
+        raise GreenletExit
+
+
+def _ready_timer(task: Task) -> None:
+    ready(task)
+
+
+def sleep(seconds: float) -> None:
+    """Park the task for at least ``seconds``; other tasks run. ``<= 0`` just yields."""
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        raise TypeError(f"cspy.sleep() needs a number of seconds, got {seconds!r}")
+    if seconds != seconds:  # NaN
+        raise ValueError("cspy.sleep() got NaN seconds")
+    if seconds <= 0:
+        gosched()
+        return
+    g = getcurrent()
+    task: Task | None = getattr(g, "task", None)
+    if task is None:
+        raise RuntimeError(_NOT_IN_TASK.format(what="cspy.sleep()"))
+    p = g.p
+    timer = p.timers.add(p.rt.clock() + seconds, _ready_timer, task)
+    try:
+        park(WaitReason.SLEEP, on=None)
+    finally:
+        timer.cancel()  # no-op once fired; frees the slot if we were unwound at shutdown
+
+
+def blocking(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(*args, **kwargs)`` on an offload thread; only the calling task waits.
+
+    Use it for calls that block the OS thread (file or database I/O, ``time.sleep``, a C call):
+    the task's processor keeps running other tasks meanwhile. Returns ``fn``'s result or
+    re-raises its exception in the task.
+
+    >>> cspy.run(lambda: cspy.blocking(sum, [1, 2, 3]))
+    6
+    """
+    task = _current()
+    rt = task.home.rt  # type: ignore[union-attr]
+    return rt.offload.call(task, fn, args, kwargs)  # type: ignore[no-any-return]
+
+
+def num_tasks() -> int:
+    """Tasks that exist now (runnable, running or parked; main included): Go's NumGoroutine."""
+    rt = _runtime.running()
+    return 0 if rt is None else rt.num_tasks()
+
+
+# ---- for the packages above the scheduler (channel, sync, time, net) ------------------------
+
+
+def add_timer(seconds: float, fn: Callable[[Any], None], arg: Any) -> Timer:
+    """Call ``fn(arg)`` on the current processor's thread after ``seconds``.
+
+    ``fn`` runs in the scheduling loop: it must not block (it may ``ready`` tasks and do
+    non-blocking channel sends). The returned timer's ``cancel()`` may be called from anywhere.
+    """
+    g = getcurrent()
+    p = getattr(g, "p", None)
+    if p is None:
+        raise RuntimeError(_NOT_IN_TASK.format(what="a timer"))
+    return p.timers.add(p.rt.clock() + seconds, fn, arg)  # type: ignore[no-any-return]
+
+
+def now() -> float:
+    """The runtime's clock (monotonic seconds); ``time.monotonic()`` outside a runtime."""
+    rt = _runtime.running()
+    if rt is None:
+        import time
+
+        return time.monotonic()
+    return rt.clock()
+
+
+def rand() -> Any:
+    """The current processor's random source (seeded by ``run(seed=...)``)."""
+    p = current_processor()
+    if p is None:
+        import random
+
+        return random
+    return p.rand
+
+
+def lock_needed() -> bool:
+    """Whether shared state may be touched by more than one thread in this runtime."""
+    rt = _runtime.running()
+    return rt is None or rt.nprocs > 1
+

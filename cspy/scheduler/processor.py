@@ -1,0 +1,352 @@
+"""Processor (Go's P) and the greenlets that run on its thread (the M's stacks).
+
+One processor per scheduler thread. Everything here runs on that thread unless a method says
+"any thread". The processor owns:
+
+- its run queue (runqueue.py) and timer heap (timers.py);
+- an *inbox*: pinned tasks made runnable by other threads (other processors, the offload pool,
+  the netpoller). A started greenlet can only resume on its own thread, so a foreign waker cannot
+  run the task or touch the owner's queues; it appends to the inbox under ``lock`` and, if the
+  owner is idle, sets its ``wake`` event. The owner drains the inbox into its queue.
+- a *hub* greenlet running the scheduling loop (Go's g0 running ``schedule``), and *runner*
+  greenlets that execute tasks. A runner whose task finishes runs the next *new* task itself
+  (greenlet creation maps a fresh stack chunk and costs ~8.5 us; reusing one costs nothing), or
+  waits in a small pool for one.
+
+Switching (the only place greenlets are switched besides park/ready's callers):
+a task that parks switches *directly* to the next runnable task of this processor; only when
+there is none does it switch to the hub, which may steal, drain the global queue or sleep. A
+direct switch saves one greenlet switch per hand-off, which is most of the cost of a channel
+ping-pong. Whoever switches into a task first sets ``current`` and marks it RUNNING.
+
+Invariant that makes parking race-free: a started task is resumed only by its home processor,
+and only after it has switched away. So a waker on another thread may ready a task that has
+registered as a waiter but not yet switched out: the task merely sits in the inbox until its
+processor next schedules, which happens after the switch.
+
+Idle protocol (no lost wake-up): the owner sets ``idle`` and clears ``wake`` under ``lock`` after
+seeing an empty inbox; a foreign waker appends under ``lock`` and sets ``wake`` if it saw ``idle``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from greenlet import GreenletExit, getcurrent, greenlet
+
+from cspy.scheduler.runqueue import RunQueue
+from cspy.scheduler.task import Task, TaskState
+from cspy.scheduler.timers import TimerHeap
+
+if TYPE_CHECKING:
+    from cspy.scheduler.runtime import Runtime
+
+__all__ = ["Processor", "Stack", "current_processor"]
+
+RUNNING, RUNNABLE, DEAD = TaskState.RUNNING, TaskState.RUNNABLE, TaskState.DEAD
+
+# Every 61st schedule looks at the global queue first, so local work cannot starve it. 61 is
+# Go's number: prime, so it does not fall into step with a program's own periodic patterns.
+GLOBAL_CHECK_INTERVAL = 61
+
+# Finished runner greenlets kept for reuse. Enough for any burst of short tasks; beyond it a
+# finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
+RUNNER_POOL_MAX = 128
+
+# Ids are handed to processors in blocks so that spawning takes no runtime-wide lock.
+ID_BLOCK = 1024
+
+
+class Stack(greenlet):  # type: ignore[misc]
+    """A greenlet of the scheduler: a processor's hub (``task`` is None) or a task runner."""
+
+    __slots__ = ("p", "task")
+
+    def __init__(self, run: Any, parent: greenlet | None, p: Processor) -> None:
+        super().__init__(run, parent)
+        self.p = p
+        self.task: Task | None = None
+
+
+def current_processor() -> Processor | None:
+    """Any thread: the processor whose thread this is, or None (a foreign thread)."""
+    return getattr(getcurrent(), "p", None)
+
+
+class Processor(RunQueue):
+    """A processor: run queue, timers, inbox, and the scheduling loop of one thread."""
+
+    def __init__(self, rt: Runtime, pid: int, runq_size: int, seed: object) -> None:
+        RunQueue.__init__(self, runq_size, rt.glob)
+        self.rt = rt
+        self.id = pid
+        self.rand = random.Random(f"{seed}:{pid}")
+        self.inbox: deque[Task] = deque()
+        self.idle = False
+        self.wake = threading.Event()
+        self.timers = TimerHeap(on_cancel=self.wakeup)
+        self.hub: Stack | None = None
+        self.current: Task | None = None
+        self.thread_ident = 0
+        self.thread_name = ""
+        self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
+        self.runners: set[Stack] = set()  # every live runner, for shutdown
+        self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
+        self.id_next = self.id_end = 0
+        # Counters (owner writes, anyone reads; see stats.py).
+        self.ticks = 0
+        self.switches = 0
+        self.spawned = 0
+        self.finished = 0
+
+    def __repr__(self) -> str:
+        return f"<Processor P{self.id}>"
+
+    # ---- ids ------------------------------------------------------------------------------
+
+    def next_id(self) -> int:
+        """Owner only: a fresh task id (blocks of ID_BLOCK come from the runtime)."""
+        if self.id_next == self.id_end:
+            self.id_next, self.id_end = self.rt.alloc_ids(ID_BLOCK)
+        tid = self.id_next
+        self.id_next += 1
+        return tid
+
+    # ---- inbox (any thread) ---------------------------------------------------------------
+
+    def inbox_put(self, task: Task) -> None:
+        """Any thread: make the pinned ``task`` runnable here and wake this processor if idle."""
+        with self.lock:
+            self.inbox.append(task)
+            idle = self.idle
+        if idle:
+            self.wake.set()
+
+    def wakeup(self) -> None:
+        """Any thread: wake this processor if it is idle, so it looks for work again."""
+        if self.idle:
+            self.wake.set()
+
+    def _drain_inbox(self) -> None:
+        with self.lock:
+            tasks = list(self.inbox)
+            self.inbox.clear()
+        for t in tasks:
+            t.state = RUNNABLE
+            self.runqput(t)
+
+    # ---- finding work ---------------------------------------------------------------------
+
+    def findrunnable_nowait(self) -> Task | None:
+        """Owner only: the next task to run without blocking, or None. Called on every switch.
+
+        Order (Go's findRunnable): global queue every 61st tick; due timers; inbox; local queue;
+        global queue.
+        """
+        self.ticks += 1
+        rt = self.rt
+        if rt.stopping:
+            return None
+        if self.ticks % GLOBAL_CHECK_INTERVAL == 0 and rt.glob.q:
+            task = self._globrunqget(1)
+            if task is not None:
+                return task
+        if self.timers.heap:
+            self.timers.run_due(rt.clock())
+        if self.inbox:
+            self._drain_inbox()
+        task = self.runqget()
+        if task is None and rt.glob.q:
+            task = self._globrunqget(self.cap // 2)
+        return task
+
+    def _globrunqget(self, limit: int) -> Task | None:
+        batch = self.glob.get_batch(self.rt.nprocs, max(limit, 1))
+        if not batch:
+            return None
+        task = batch.pop(0)
+        if batch:
+            self.runqput_batch(batch)
+        return task
+
+    def _findrunnable(self) -> Task | None:
+        """Hub only: block until there is a task to run; None once the runtime stops."""
+        rt = self.rt
+        while True:
+            task = self.findrunnable_nowait()
+            if task is not None or rt.stopping:
+                return task
+            if rt.nprocs > 1:
+                task = self._steal_work()
+                if task is not None:
+                    return task
+            self._idle_wait()
+
+    def _steal_work(self) -> Task | None:
+        """Hub only: steal half of another processor's new tasks, victims in random order."""
+        ps = self.rt.ps
+        n = len(ps)
+        start = self.rand.randrange(n)
+        for i in range(n):
+            victim = ps[(start + i) % n]
+            if victim is not self:
+                task = victim.runqsteal(self)
+                if task is not None:
+                    return task
+        return None
+
+    def _idle_wait(self) -> None:
+        """Hub only: sleep until woken, or until the earliest timer is due."""
+        rt = self.rt
+        with self.lock:
+            if self.inbox or self.new or self.pinned or self.runnext is not None:
+                return
+            self.idle = True
+            self.wake.clear()
+        try:
+            if rt.p_idle(self):  # False: work appeared meanwhile, or the runtime is stopping
+                deadline = self.timers.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - rt.clock())
+                self.wake.wait(timeout)
+        finally:
+            with self.lock:
+                self.idle = False
+            rt.p_busy(self)
+
+    # ---- switching ------------------------------------------------------------------------
+
+    def resume(self, task: Task) -> None:
+        """Owner only: switch from the current greenlet into ``task`` (new or pinned here)."""
+        self.switches += 1
+        g = task.glet
+        if g is None:
+            free = self.free
+            g = free.pop() if free else self._new_runner()
+            g.switch(task)
+        else:
+            self.current = task
+            task.state = RUNNING
+            g.switch()
+
+    def schedule_from(self, task: Task) -> None:
+        """Owner only, from ``task``'s own greenlet: ``task`` gives up the processor (it has
+        parked, or queued itself to yield). Returns when ``task`` runs again."""
+        nxt = self.findrunnable_nowait()
+        if nxt is task:
+            self.current = task
+            task.state = RUNNING
+            return
+        if nxt is not None:
+            self.resume(nxt)
+        else:
+            self.current = None
+            self.switches += 1
+            assert self.hub is not None
+            self.hub.switch()
+
+    def _new_runner(self) -> Stack:
+        g = Stack(self._runner_main, self.hub, self)
+        self.runners.add(g)
+        return g
+
+    def _runner_main(self, task: Task) -> None:
+        """Body of a runner greenlet: run tasks, one after another, until the pool is full."""
+        g: Stack = getcurrent()
+        rt = self.rt
+        while True:
+            task.glet = g
+            task.home = self
+            g.task = task
+            self.current = task
+            task.state = RUNNING
+            self.tasks[task.id] = task
+            fn, args, kwargs = task.fn, task.args, task.kwargs
+            task.fn = None
+            task.args = ()
+            task.kwargs = {}
+            assert fn is not None
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:  # a task's exception ends the program, like a panic
+                result = None
+                if rt.stopping:  # killed at shutdown (GreenletExit), or raised while unwinding
+                    self._task_done(g, task)
+                    self.runners.discard(g)
+                    return
+                rt.fail(task, exc)
+            del fn, args, kwargs
+            self._task_done(g, task)
+            if task is rt.main:
+                rt.main_done(result)
+            del result
+            # Pick the next task. A new one runs right here, in this greenlet.
+            nxt = self.findrunnable_nowait()
+            if nxt is not None and nxt.glet is None:
+                task = nxt
+                continue
+            if len(self.free) >= RUNNER_POOL_MAX:
+                if nxt is not None:
+                    self.runqput(nxt, next=True)
+                self.runners.discard(g)
+                return  # the greenlet ends; its parent, the hub, schedules
+            self.free.append(g)
+            self.current = None
+            if nxt is None:
+                assert self.hub is not None
+                task = self.hub.switch()
+            else:
+                self.current = nxt
+                nxt.state = RUNNING
+                assert nxt.glet is not None
+                task = nxt.glet.switch()
+            # Someone switched here with a new task: we were popped from the pool by resume().
+
+    def _task_done(self, g: Stack, task: Task) -> None:
+        task.state = DEAD
+        task.glet = None
+        g.task = None
+        self.tasks.pop(task.id, None)
+        self.finished += 1
+        self.current = None
+
+    # ---- the hub ----------------------------------------------------------------------------
+
+    def hub_main(self) -> None:
+        """Body of the hub greenlet: the scheduling loop (Go's ``schedule``)."""
+        self.thread_ident = threading.get_ident()
+        self.thread_name = threading.current_thread().name
+        try:
+            while True:
+                task = self._findrunnable()
+                if task is None:
+                    break
+                self.resume(task)
+        except BaseException as exc:  # KeyboardInterrupt while idle, or a scheduler bug
+            self.rt.fail(None, exc)
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        """Hub only, once the runtime stops: unwind every task greenlet of this thread.
+
+        Abandoned tasks get ``GreenletExit`` at the point where they wait, so their ``finally``
+        blocks and ``with`` exits run here, on their own thread, deterministically, rather than
+        whenever the garbage collector finds them. Blocking calls in that unwinding fail fast.
+        """
+        self.current = None
+        for g in list(self.runners):
+            if g:  # started and not dead
+                try:
+                    g.throw(GreenletExit)
+                except BaseException:  # noqa: S110 - nothing can be done about it at shutdown
+                    pass
+        self.runners.clear()
+        self.free.clear()
+        self.tasks.clear()
+        self.clear_runq()
+        self.timers.clear()
+        with self.lock:
+            self.inbox.clear()

@@ -1,0 +1,365 @@
+"""The runtime (Go's ``sched``): processors, global queue, idle list, deadlock detection, life cycle.
+
+One ``Runtime`` object exists per ``cspy.run`` call and holds all of the scheduler's mutable
+state (there is no other global state but the pointer to the running runtime). It owns:
+
+- the processors; P0 runs on the thread that called ``run``, P1.. on threads of their own;
+- the global run queue (new tasks only) and the list of idle processors (``lock``);
+- ``pending_ops``: offloaded calls and network operations in flight. They are *future work*:
+  while one is pending, a processor with nothing to do is waiting, not deadlocked;
+- the clock and the seed, so every time read and random choice comes from one place;
+- sysmon and the offload pool, started with the runtime and joined before ``run`` returns.
+
+Deadlock detection (Go's ``checkdead``) runs when a processor goes idle. It declares deadlock only
+if, with the runtime lock held, every processor is idle with an empty inbox, no pending timer and
+no queued task, the global queue is empty, and no blocking call or I/O is pending. A waker always
+publishes its wake-up (inbox push, global-queue push) *before* it retires its pending op, so the
+check can never miss work in flight: no false positives.
+
+Stopping: main returning, a task raising, deadlock or Ctrl-C set ``stopping`` and wake every
+processor; each hub then unwinds its own greenlets and its thread ends. ``run`` joins every
+thread it started before returning, so no scheduler thread outlives it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from cspy.errors import DeadlockError
+from cspy.scheduler.processor import Processor, Stack
+from cspy.scheduler.runqueue import RUNQ_SIZE, GlobalRunQueue
+from cspy.scheduler.task import Task, TaskState
+
+__all__ = ["Runtime", "LongRunning", "run", "running", "default_procs", "gil_enabled"]
+
+T = TypeVar("T")
+
+_running: Runtime | None = None
+_running_lock = threading.Lock()
+
+
+def running() -> Runtime | None:
+    """The runtime started by ``cspy.run`` that is running now, if any."""
+    return _running
+
+
+def gil_enabled() -> bool:
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if is_enabled is None else bool(is_enabled())
+
+
+def default_procs() -> int:
+    """``procs`` when ``run`` is not given one: ``CSPY_PROCS``, else 1 with a GIL, else CPUs.
+
+    With the GIL, processors take turns running Python code, and a wake-up between two busy
+    processors waits for the interpreter's switch interval (~5 ms): measured in benchmarks/,
+    one processor is the fastest for every channel workload. Without the GIL they run in
+    parallel, so the default is the number of CPUs this process may use.
+    """
+    env = os.environ.get("CSPY_PROCS", "").strip()
+    if env:
+        try:
+            n = int(env)
+        except ValueError:
+            raise ValueError(f"CSPY_PROCS must be a positive integer, got {env!r}") from None
+        if n < 1:
+            raise ValueError(f"CSPY_PROCS must be a positive integer, got {env!r}")
+        return n
+    if gil_enabled():
+        return 1
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_procs(procs: object) -> int:
+    if procs is None:
+        return default_procs()
+    if isinstance(procs, bool) or not isinstance(procs, int):
+        raise TypeError(f"procs must be an int >= 1 or None, got {procs!r}")
+    if procs < 1:
+        raise ValueError(f"procs must be >= 1, got {procs}")
+    return procs
+
+
+@dataclass
+class LongRunning:
+    """A task that held its processor for longer than a time slice without yielding."""
+
+    task_id: int
+    task_name: str
+    proc: int
+    held: float  # seconds, as last observed by sysmon
+    at: float  # runtime clock when first detected
+
+
+class Runtime:
+    def __init__(
+        self,
+        procs: int,
+        seed: object = None,
+        clock: Callable[[], float] = time.monotonic,
+        runq_size: int = RUNQ_SIZE,
+    ) -> None:
+        self.nprocs = procs
+        self.seed = seed if seed is not None else int.from_bytes(os.urandom(8), "little")
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.glob = GlobalRunQueue()
+        self.ps = [Processor(self, i, runq_size, self.seed) for i in range(procs)]
+        self.idle: list[Processor] = []
+        self.pending_ops = 0
+        self.stopping = False
+        self.failure: BaseException | None = None
+        self.result: Any = None
+        self.main: Task | None = None
+        self.ids = 2  # the main task is 1
+        self.spawned_foreign = 0  # tasks spawned from non-runtime threads (under lock)
+        self.started_at = clock()
+        self.coarse_now = self.started_at  # refreshed by sysmon; cheap "now" for wait times
+        self.long_running_count = 0
+        self.long_running: deque[LongRunning] = deque(maxlen=16)
+        self.threads: list[threading.Thread] = []
+        self.sysmon: Any = None
+        self.offload: Any = None
+        self.on_stop: list[Callable[[], None]] = []  # e.g. the netpoller's shutdown
+
+    # ---- ids and spawning ---------------------------------------------------------------
+
+    def alloc_ids(self, n: int) -> tuple[int, int]:
+        with self.lock:
+            first = self.ids
+            self.ids += n
+        return first, first + n
+
+    def spawn_foreign(self, task: Task) -> None:
+        """Any non-runtime thread: queue a new task globally and wake a processor for it."""
+        with self.lock:
+            self.spawned_foreign += 1
+        self.glob.put(task)
+        self.wakep()
+
+    # ---- idle processors ----------------------------------------------------------------
+
+    def wakep(self) -> None:
+        """Any thread: wake one idle processor (there is work it could take)."""
+        if not self.idle:
+            return
+        with self.lock:
+            p = self.idle.pop() if self.idle else None
+        if p is not None:
+            p.wake.set()
+
+    def p_idle(self, p: Processor) -> bool:
+        """``p`` is about to sleep. False if it should look for work again instead."""
+        with self.lock:
+            if self.stopping:
+                return False
+            self.idle.append(p)
+            if len(self.glob.q):  # a task arrived before we were listed
+                return False
+            if len(self.idle) == self.nprocs:
+                self._checkdead()
+        return not self.stopping
+
+    def p_busy(self, p: Processor) -> None:
+        with self.lock:
+            if p in self.idle:
+                self.idle.remove(p)
+
+    def _checkdead(self) -> None:
+        """Caller holds ``lock``. Every processor is listed idle: is anything still to come?"""
+        if self.pending_ops or self.glob.q or self.stopping:
+            return
+        for p in self.ps:
+            with p.lock:
+                if not p.idle or p.inbox or p.new or p.pinned or p.runnext is not None:
+                    return
+            if p.timers.live:
+                return
+        from cspy.scheduler.dump import dump_runtime
+
+        err = DeadlockError("all tasks are asleep - deadlock!\n\n" + dump_runtime(self))
+        self.failure = err
+        self._stop_locked()
+
+    # ---- pending operations (future work) ----------------------------------------------
+
+    def op_begin(self) -> None:
+        with self.lock:
+            self.pending_ops += 1
+
+    def op_end(self) -> None:
+        """Call only after the operation's wake-up has been published (see module doc)."""
+        with self.lock:
+            self.pending_ops -= 1
+        self.wakep_if_all_idle()
+
+    def wakep_if_all_idle(self) -> None:
+        # If every processor sleeps forever, one must re-run the deadlock check.
+        if len(self.idle) == self.nprocs:
+            with self.lock:
+                for p in self.idle:
+                    p.wake.set()
+
+    # ---- ending ----------------------------------------------------------------------------
+
+    def main_done(self, result: Any) -> None:
+        with self.lock:
+            if not self.stopping:
+                self.result = result
+            self._stop_locked()
+
+    def fail(self, task: Task | None, exc: BaseException) -> None:
+        """Any thread: ``exc`` escaped ``task`` (or the scheduler): stop, and ``run`` raises it."""
+        with self.lock:
+            if self.stopping:
+                return
+            if task is not None:
+                exc.add_note(f"cspy: raised in task {task.id} ({task.name!r})")
+            self.failure = exc
+            self._stop_locked()
+
+    def stop(self) -> None:
+        with self.lock:
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        self.stopping = True
+        for p in self.ps:
+            p.wake.set()
+
+    # ---- life cycle ----------------------------------------------------------------------
+
+    def run_main(self, main: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        from cspy.scheduler.offload import OffloadPool
+        from cspy.scheduler.sysmon import Sysmon
+
+        p0 = self.ps[0]
+        task = Task(1, main, args, kwargs, name="main")
+        self.main = task
+        p0.spawned += 1
+        p0.runqput(task, next=True)
+        self.offload = OffloadPool(self)
+        self.sysmon = Sysmon(self)
+        hub = Stack(p0.hub_main, None, p0)
+        p0.hub = hub
+        try:
+            for p in self.ps[1:]:
+                t = threading.Thread(target=_processor_thread, args=(p,), name=f"cspy-P{p.id}")
+                self.threads.append(t)
+                t.start()
+            self.sysmon.start()
+            hub.switch()  # P0's scheduling loop; returns once the runtime stops
+        except BaseException as exc:  # KeyboardInterrupt while starting threads
+            self.fail(None, exc)
+        finally:
+            self.stop()
+            for t in self.threads:
+                t.join()
+            self.sysmon.stop()
+            self.offload.shutdown()
+            for fn in self.on_stop:
+                fn()
+        failure, self.failure = self.failure, None
+        if failure is not None:
+            raise failure
+        return self.result
+
+    def start(self) -> None:
+        global _running
+        with _running_lock:
+            if _running is not None:
+                raise RuntimeError(
+                    "cspy.run() called while a runtime is running; "
+                    "start more tasks with cspy.go() instead of nesting cspy.run()"
+                )
+            _running = self
+
+    def finish(self) -> None:
+        global _running
+        with _running_lock:
+            if _running is self:
+                _running = None
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def num_tasks(self) -> int:
+        spawned = self.spawned_foreign
+        finished = 0
+        for p in self.ps:
+            spawned += p.spawned
+            finished += p.finished
+        return spawned - finished
+
+    def all_tasks(self) -> list[Task]:
+        """Any thread (a snapshot): started tasks, then queued new ones; main first."""
+        seen: dict[int, Task] = {}
+        for p in self.ps:
+            for t in _snapshot(p.tasks):
+                seen[t.id] = t
+            for t in (p.runnext, *_snapshot_seq(p.new)):
+                if t is not None:
+                    seen.setdefault(t.id, t)
+        for t in _snapshot_seq(self.glob.q):
+            seen.setdefault(t.id, t)
+        return [seen[k] for k in sorted(seen) if seen[k].state is not TaskState.DEAD]
+
+
+def run(
+    main: Callable[..., T],
+    /,
+    *args: Any,
+    procs: int | None = None,
+    seed: object = None,
+    **kwargs: Any,
+) -> T:
+    """Run ``main(*args, **kwargs)`` as the main task of a new runtime and return its result.
+
+    ``procs`` processors (threads) run the tasks; None picks :func:`default_procs`. ``seed``
+    makes every scheduler choice (select, steal order) reproducible on one processor. Returns
+    when main returns -- other tasks are abandoned, as in Go -- and re-raises the first exception
+    that escapes any task. Raises :class:`cspy.DeadlockError` when nothing can ever run again.
+
+    >>> cspy.run(lambda x: x * 2, 21)
+    42
+    """
+    if not callable(main):
+        raise TypeError(f"cspy.run() needs a callable main, got {main!r}")
+    rt = Runtime(check_procs(procs), seed=seed)
+    rt.start()
+    try:
+        return rt.run_main(main, args, kwargs)  # type: ignore[no-any-return]
+    finally:
+        rt.finish()
+
+
+def _processor_thread(p: Processor) -> None:
+    hub = Stack(p.hub_main, None, p)
+    p.hub = hub
+    hub.switch()
+
+
+def _snapshot(d: dict[int, Task]) -> list[Task]:
+    for _ in range(10):
+        try:
+            return list(d.values())
+        except RuntimeError:  # changed size while copying (owner is running)
+            continue
+    return []
+
+
+def _snapshot_seq(q: Any) -> list[Task]:
+    for _ in range(10):
+        try:
+            return list(q)
+        except RuntimeError:
+            continue
+    return []

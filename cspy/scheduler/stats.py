@@ -1,0 +1,123 @@
+"""``cspy.stats()``: a plain-data snapshot of the scheduler, for tests, the CLI and the live view.
+
+Counters live where the work happens (processor fields written by their owner, per-task wait
+reasons) and are read here without locks: a snapshot costs the hot path nothing, and each number
+is one a processor really had, though two numbers may come from slightly different instants.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from cspy.scheduler.runtime import LongRunning, Runtime, running
+from cspy.scheduler.task import TaskState
+
+__all__ = ["Stats", "ProcStats", "TaskInfo", "snapshot"]
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    id: int
+    name: str
+    state: str  # "new", "runnable", "running", "waiting"
+    reason: str | None  # the wait reason when waiting
+
+
+@dataclass(frozen=True)
+class ProcStats:
+    id: int
+    thread: str
+    state: str  # "running" (has a current task), "idle", or "scheduling"
+    current: TaskInfo | None
+    runnext: TaskInfo | None
+    runq: int  # pinned + new tasks queued locally (runnext excluded)
+    runq_new: int  # of which new (stealable)
+    inbox: int
+    timers: int
+    ticks: int
+    switches: int
+    steals_in: int
+    steals_out: int
+    spawned: int
+    finished: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    running: bool  # False: no runtime is running (everything below is zero)
+    procs: list[ProcStats] = field(default_factory=list)
+    uptime: float = 0.0
+    global_queue: int = 0
+    tasks: int = 0  # num_tasks()
+    runnable: int = 0
+    waiting: int = 0
+    parked: dict[str, int] = field(default_factory=dict)  # wait reason -> tasks
+    spawned: int = 0
+    finished: int = 0
+    steals: int = 0
+    switches: int = 0
+    timers: int = 0
+    pending_ops: int = 0  # blocking calls and I/O in flight
+    offload_calls: int = 0
+    long_running: int = 0  # sysmon detections of a task holding its processor > 10 ms
+    long_running_recent: list[LongRunning] = field(default_factory=list)
+
+
+def _info(task: object) -> TaskInfo | None:
+    if task is None:
+        return None
+    state = task.state  # type: ignore[attr-defined]
+    reason = task.reason.value if state is TaskState.WAITING and task.reason else None  # type: ignore[attr-defined]
+    return TaskInfo(task.id, task.name, state.name.lower(), reason)  # type: ignore[attr-defined]
+
+
+def snapshot(rt: Runtime | None = None) -> Stats:
+    rt = rt if rt is not None else running()
+    if rt is None:
+        return Stats(running=False)
+    procs = []
+    for p in rt.ps:
+        cur = p.current
+        procs.append(
+            ProcStats(
+                id=p.id,
+                thread=p.thread_name,
+                state="idle" if p.idle else ("running" if cur is not None else "scheduling"),
+                current=_info(cur),
+                runnext=_info(p.runnext),
+                runq=len(p.pinned) + len(p.new),
+                runq_new=len(p.new),
+                inbox=len(p.inbox),
+                timers=p.timers.live,
+                ticks=p.ticks,
+                switches=p.switches,
+                steals_in=p.steals_in,
+                steals_out=p.steals_out,
+                spawned=p.spawned,
+                finished=p.finished,
+            )
+        )
+    tasks = rt.all_tasks()
+    parked = Counter(t.reason.value for t in tasks if t.state is TaskState.WAITING and t.reason)
+    runnable = sum(1 for t in tasks if t.state in (TaskState.RUNNABLE, TaskState.NEW))
+    offload = rt.offload
+    return Stats(
+        running=True,
+        procs=procs,
+        uptime=rt.clock() - rt.started_at,
+        global_queue=len(rt.glob),
+        tasks=rt.num_tasks(),
+        runnable=runnable,
+        waiting=sum(parked.values()),
+        parked=dict(parked),
+        spawned=sum(p.spawned for p in procs) + rt.spawned_foreign,
+        finished=sum(p.finished for p in procs),
+        steals=sum(p.steals_in for p in procs),
+        switches=sum(p.switches for p in procs),
+        timers=sum(p.timers for p in procs),
+        pending_ops=rt.pending_ops,
+        offload_calls=offload.calls if offload is not None else 0,
+        long_running=rt.long_running_count,
+        long_running_recent=list(rt.long_running),
+    )

@@ -1,0 +1,79 @@
+"""sysmon: the runtime's watchdog thread (Go's ``sysmon``).
+
+Every SYSMON_INTERVAL it looks at each processor, without locks (it only reads counters the
+owners write):
+
+- A processor whose ``ticks`` have not moved for more than a time slice (10 ms, Go's
+  ``forcePreemptNS``) while it has a current task is held by a task that does not yield. We are
+  cooperative (like Go before 1.14), so we cannot preempt it; we record it (``stats()``, the live
+  view) and wake an idle processor, which will steal the held processor's *new* tasks.
+- It refreshes ``coarse_now``, the clock reading parked tasks use for "waiting since", so the
+  hot path never reads the clock just to be displayed.
+
+Reporting is the point, so sysmon never takes the runtime lock except to wake a processor.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cspy.scheduler.runtime import LongRunning, Runtime
+
+__all__ = ["Sysmon", "SYSMON_INTERVAL", "TIME_SLICE"]
+
+SYSMON_INTERVAL = 0.005
+TIME_SLICE = 0.010
+
+
+class Sysmon:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="cspy-sysmon", daemon=True)
+        n = len(rt.ps)
+        self._ticks = [-1] * n  # ticks seen at the previous look
+        self._since = [0.0] * n  # when those ticks were first seen
+        self._report: list[LongRunning | None] = [None] * n
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        rt = self.rt
+        while not self._stop.wait(SYSMON_INTERVAL):
+            now = rt.clock()
+            rt.coarse_now = now
+            for p in rt.ps:
+                self._look(p.id, now)
+
+    def _look(self, i: int, now: float) -> None:
+        from cspy.scheduler.runtime import LongRunning
+
+        rt = self.rt
+        p = rt.ps[i]
+        ticks, task = p.ticks, p.current
+        if task is None or p.idle or ticks != self._ticks[i]:
+            self._ticks[i] = ticks
+            self._since[i] = now
+            self._report[i] = None
+            return
+        held = now - self._since[i]
+        if held < TIME_SLICE:
+            return
+        rec = self._report[i]
+        if rec is None:
+            rec = LongRunning(task.id, task.name, i, held, now)
+            self._report[i] = rec
+            rt.long_running_count += 1  # sysmon is the only writer
+            rt.long_running.append(rec)
+            if p.new:
+                rt.wakep()  # let an idle processor steal the held processor's new tasks
+        else:
+            rec.held = held

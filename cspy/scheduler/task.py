@@ -1,0 +1,114 @@
+"""Task: cspy's goroutine (Go's G).
+
+A task is a function to run plus the little state the scheduler needs to run it:
+
+- ``state`` moves NEW -> RUNNING -> (WAITING -> RUNNABLE -> RUNNING)* -> DEAD. A NEW task has
+  no greenlet yet; it may be queued on any processor and stolen. The first time a processor runs
+  it, the task is given a greenlet on that processor's thread and ``home`` is set for good:
+  a started greenlet can only be resumed on the thread that started it, so a started task is
+  *pinned* (see DESIGN.md, "greenlets are pinned to their thread").
+- ``reason`` says what a WAITING task waits on (an enum, never a free string, so the task dump,
+  the deadlock message and the live view agree on the words).
+- ``val`` / ``ok`` are the task's own wait record for the simple cases (a channel hand-off, a
+  blocking call's result): the waker stores the outcome there before readying the task, so a
+  plain send/recv allocates nothing. ``waiting_on`` is what the task is parked on (for stats).
+
+Hot object: ``__slots__``, no properties on the hot path.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from greenlet import greenlet
+
+    from cspy.scheduler.processor import Processor
+
+__all__ = ["Task", "TaskState", "WaitReason"]
+
+
+class TaskState(enum.IntEnum):
+    NEW = 0  # spawned, never run: no greenlet, may run on any processor
+    RUNNABLE = 1  # in a run queue or inbox
+    RUNNING = 2  # its processor is executing it
+    WAITING = 3  # parked; ``reason`` says on what
+    DEAD = 4  # returned or raised
+
+
+class WaitReason(str, enum.Enum):
+    """Why a task is parked (Go's ``waitReason``). Each blocking site has its own member."""
+
+    CHAN_SEND = "chan send"
+    CHAN_RECEIVE = "chan receive"
+    SELECT = "select"
+    SELECT_NO_CASES = "select (no cases)"
+    SLEEP = "sleep"
+    BLOCKING = "blocking call"
+    IO_WAIT = "I/O wait"
+    WAITGROUP = "sync.WaitGroup.Wait"
+    MUTEX = "sync.Mutex.Lock"
+    RWMUTEX_R = "sync.RWMutex.RLock"
+    RWMUTEX_W = "sync.RWMutex.Lock"
+    COND = "sync.Cond.Wait"
+    SEMAPHORE = "semacquire"
+    ONCE = "sync.Once.Do"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Task:
+    """A lightweight task (goroutine). Created by :func:`cspy.go`; never constructed by users.
+
+    ``id`` is a unique int (the main task is 1) and ``name`` a display name
+    (``"task-7"`` unless one was given to ``cspy.go(fn, name=...)``).
+    """
+
+    __slots__ = (
+        "id",
+        "name",
+        "fn",
+        "args",
+        "kwargs",
+        "state",
+        "reason",
+        "wait_since",
+        "waiting_on",
+        "home",
+        "glet",
+        "seq",
+        "val",
+        "ok",
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        tid: int,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        name: str | None = None,
+    ) -> None:
+        self.id = tid
+        self.name = name if name is not None else f"task-{tid}"
+        self.fn: Callable[..., Any] | None = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.state = TaskState.NEW
+        self.reason: WaitReason | None = None
+        self.wait_since = 0.0
+        self.waiting_on: object = None
+        self.home: Processor | None = None
+        self.glet: greenlet | None = None
+        self.seq = 0
+        self.val: Any = None
+        self.ok = True
+
+    def __repr__(self) -> str:
+        what = self.state.name.lower()
+        if self.state is TaskState.WAITING and self.reason is not None:
+            what = f"waiting: {self.reason.value}"
+        return f"<Task {self.id} {self.name!r} {what}>"

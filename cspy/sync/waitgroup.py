@@ -1,0 +1,67 @@
+"""WaitGroup (Go's ``sync.WaitGroup``): wait for a collection of tasks to finish.
+
+State: a counter and the tasks parked in ``wait``, both under ``_lock`` (any processor may call
+any method). When the counter reaches zero every waiter is readied. Blocking parks the task,
+never the processor.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from cspy.scheduler import Task, WaitReason, current_task, park, ready
+
+__all__ = ["WaitGroup"]
+
+
+class WaitGroup:
+    """Wait for tasks to finish: ``add(n)`` before starting them, ``done()`` in each, ``wait()``.
+
+    >>> def main():
+    ...     wg, out = cspy.WaitGroup(), []
+    ...     for i in range(3):
+    ...         wg.add(1)
+    ...         cspy.go(lambda i=i: (out.append(i), wg.done()))
+    ...     wg.wait()
+    ...     return sorted(out)
+    >>> cspy.run(main)
+    [0, 1, 2]
+    """
+
+    __slots__ = ("_count", "_waiters", "_lock")
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._waiters: list[Task] = []
+        self._lock = threading.Lock()
+
+    def add(self, n: int = 1) -> None:
+        """Add ``n`` (may be negative) to the counter. Below zero: ``ValueError``."""
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"WaitGroup.add() needs an int, got {n!r}")
+        with self._lock:
+            count = self._count + n
+            if count < 0:
+                raise ValueError("sync: negative WaitGroup counter (more done() than add())")
+            self._count = count
+            if count > 0 or not self._waiters:
+                return
+            waiters, self._waiters = self._waiters, []
+        for t in waiters:
+            ready(t)
+
+    def done(self) -> None:
+        """Decrement the counter by one."""
+        self.add(-1)
+
+    def wait(self) -> None:
+        """Block the task until the counter is zero."""
+        self._lock.acquire()
+        if self._count == 0:
+            self._lock.release()
+            return
+        self._waiters.append(current_task())
+        park(WaitReason.WAITGROUP, self._lock, self)
+
+    def __repr__(self) -> str:
+        return f"<WaitGroup count={self._count} waiters={len(self._waiters)}>"
