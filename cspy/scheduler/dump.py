@@ -1,62 +1,162 @@
 """The task dump (Go's goroutine dump): every task, its state, what it waits on, its stack.
 
-Read-only. It takes snapshots of the processors' task tables without locks, so a dump taken
-while tasks run is a best-effort picture (as Go's is without stopping the world); the deadlock
-message is exact because every processor is idle then.
+    task 7 'worker-3' [chan receive, 2.1s]:
+      waiting on <Chan 'jobs' cap=10>
+      worker(...)
+          /app/pool.py:12
+      ...
+
+Main first, then by id. A stack is listed innermost call first, as Go does, and the scheduler's
+own frames (the runner greenlet, park) are left out: they are the same for every task and say
+nothing about the program.
+
+Where the stacks come from:
+- a parked or runnable task is a suspended greenlet: its ``gr_frame`` is the frame that switched
+  away, and the chain ends at the greenlet's first frame;
+- a *running* task is the current greenlet of its processor's thread: its frame comes from
+  ``sys._current_frames()``, or, for the thread asking for the dump, from the caller (a signal
+  handler passes the frame it interrupted, so the dump does not show itself).
+
+Read-only and lock-free: it copies the processors' task tables (see ``Runtime.all_tasks``), so a
+dump taken while tasks run is a best-effort picture, as Go's is without stopping the world; a
+task may move on between reading its state and its stack. The deadlock message is exact,
+because every processor is idle then. No source lines are read (no file I/O), so the dump is
+safe to take from a signal handler.
 """
 
 from __future__ import annotations
 
-import traceback
+import sys
+import threading
+from types import FrameType
 from typing import TYPE_CHECKING
 
+from cspy.scheduler.runtime import running
 from cspy.scheduler.task import Task, TaskState
 
 if TYPE_CHECKING:
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["dump_runtime", "describe"]
+__all__ = ["dump_runtime", "dump_tasks", "describe"]
+
+# Frames from these files belong to the scheduler's machinery, not the program.
+_HIDDEN = ("/cspy/scheduler/",)
+
+# A task that recursed deeply would drown the dump; Go also cuts stacks (at 100 frames).
+MAX_FRAMES = 100
+
+
+def dump_tasks(frame: FrameType | None = None) -> str:
+    """Every task of the running runtime with its state, wait reason and stack (Go's goroutine dump).
+
+    Callable from any thread while ``cspy.run`` runs: from a task, a signal handler, a foreign
+    thread. ``frame`` is where the calling thread's stack starts (default: the caller's frame);
+    a signal handler passes the frame it interrupted. ``kill -USR1 <pid>`` prints this to stderr
+    for a program started with ``cspy.run``.
+
+    >>> def main():
+    ...     cspy.go(cspy.sleep, 1.0, name="sleeper")
+    ...     cspy.gosched()
+    ...     return cspy.dump_tasks()
+    >>> print(cspy.run(main))  # doctest: +ELLIPSIS
+    task 1 'main' [running]:
+    ...
+    task 2 'sleeper' [sleep]:
+    ...
+    """
+    rt = running()
+    if rt is None:
+        raise RuntimeError(
+            "cspy.dump_tasks() needs a running runtime: call it while cspy.run() runs "
+            "(from a task, another thread or a signal handler)"
+        )
+    return dump_runtime(rt, frame if frame is not None else sys._getframe(1))
+
+
+def dump_runtime(rt: Runtime, here: FrameType | None = None) -> str:
+    """The dump of ``rt``; ``here`` is the calling thread's frame if it runs a task of ``rt``."""
+    now = max(rt.coarse_now, rt.clock())
+    frames = _running_frames(rt, here)
+    blocks = [_block(task, now, frames) for task in rt.all_tasks()]
+    return "\n\n".join(blocks) + "\n"
 
 
 def describe(task: Task, now: float) -> str:
-    """``task 7 [chan receive, 2.1s]:`` -- the header line of one task."""
-    if task.state is TaskState.WAITING and task.reason is not None:
-        what = task.reason.value
+    """``task 7 'worker-3' [chan receive, 2.1s]:`` -- the header line of one task.
+
+    The name is shown unless it is the default ``task-<id>``; the time waited once it is a
+    second or more (Go shows minutes; a Python program's interesting waits are shorter).
+    """
+    reason = task.reason
+    if task.state is TaskState.WAITING and reason is not None:
+        what = reason.value
         waited = now - task.wait_since
         if waited >= 1.0:
             what += f", {waited:.1f}s"
+    elif task.state is TaskState.NEW:
+        what = "runnable"  # Go's word: a task that has not started is runnable
     else:
         what = task.state.name.lower()
     name = "" if task.name == f"task-{task.id}" else f" {task.name!r}"
     return f"task {task.id}{name} [{what}]:"
 
 
-def _stack(task: Task) -> list[str]:
-    g = task.glet
-    frame = getattr(g, "gr_frame", None) if g is not None else None
+def _block(task: Task, now: float, frames: dict[int, FrameType]) -> str:
+    lines = [describe(task, now)]
+    on = task.waiting_on
+    if task.state is TaskState.WAITING and on is not None:
+        lines.append(f"  waiting on {_safe_repr(on)}")
+    lines.extend(_stack(task, frames))
+    return "\n".join(lines)
+
+
+def _running_frames(rt: Runtime, here: FrameType | None) -> dict[int, FrameType]:
+    """Task id -> innermost frame, for the tasks running now on some processor's thread."""
+    me = threading.get_ident()
+    threads = sys._current_frames()
+    if here is not None:
+        threads[me] = here
+    out: dict[int, FrameType] = {}
+    for p in rt.ps:
+        task = p.current
+        frame = threads.get(p.thread_ident)
+        if task is not None and frame is not None:
+            out[task.id] = frame
+    return out
+
+
+def _stack(task: Task, frames: dict[int, FrameType]) -> list[str]:
+    frame: FrameType | None
+    if task.state is TaskState.RUNNING:
+        frame = frames.get(task.id)
+    else:
+        g = task.glet
+        frame = getattr(g, "gr_frame", None) if g is not None else None
     if frame is None:
-        if task.state is TaskState.NEW:
-            fn = task.fn
-            where = getattr(fn, "__qualname__", repr(fn))
-            return [f"  created, not started: {where}(...)"]
+        fn = task.fn
+        if task.state is TaskState.NEW and fn is not None:
+            return [f"  not started: {getattr(fn, '__qualname__', repr(fn))}(...)"]
         return []
     lines: list[str] = []
-    for fs in traceback.extract_stack(frame):
-        if "/cspy/scheduler/" in fs.filename.replace("\\", "/"):
-            continue  # the scheduler's own frames say nothing about the program
-        lines.append(f"  {fs.name}(...)")
-        lines.append(f"      {fs.filename}:{fs.lineno}")
+    depth = 0
+    f: FrameType | None = frame
+    while f is not None:
+        code = f.f_code
+        filename = code.co_filename.replace("\\", "/")
+        if not any(h in filename for h in _HIDDEN):
+            if depth == MAX_FRAMES:
+                lines.append("  ...additional frames elided...")
+                break
+            lines.append(f"  {code.co_qualname}(...)")
+            lines.append(f"      {code.co_filename}:{f.f_lineno}")
+            depth += 1
+        f = f.f_back
     return lines
 
 
-def dump_runtime(rt: Runtime) -> str:
-    now = rt.coarse_now if rt.coarse_now > rt.started_at else rt.clock()
-    now = max(now, rt.clock())
-    blocks = []
-    for task in rt.all_tasks():
-        block = [describe(task, now)]
-        if task.waiting_on is not None:
-            block.append(f"  waiting on {task.waiting_on!r}")
-        block.extend(_stack(task))
-        blocks.append("\n".join(block))
-    return "\n\n".join(blocks) + "\n"
+def _safe_repr(obj: object) -> str:
+    """repr() that cannot break the dump (a user object's __repr__ may raise)."""
+    try:
+        return repr(obj)
+    except Exception as exc:  # noqa: BLE001 - the dump must always print
+        return f"<{type(obj).__name__} (repr failed: {exc!r})>"

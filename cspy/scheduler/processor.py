@@ -219,17 +219,37 @@ class Processor(RunQueue):
     # ---- switching ------------------------------------------------------------------------
 
     def resume(self, task: Task) -> None:
-        """Owner only: switch from the current greenlet into ``task`` (new or pinned here)."""
+        """Owner only, from a task's greenlet: switch into ``task`` (new or pinned here).
+
+        Returns when the calling greenlet is switched back to.
+        """
         self.switches += 1
         g = task.glet
-        if g is None:
-            free = self.free
-            g = free.pop() if free else self._new_runner()
-            g.switch(task)
-        else:
+        if g is not None:
             self.current = task
             task.state = RUNNING
             g.switch()
+        elif self.free:
+            self.free.pop().switch(task)
+        else:
+            # Only the hub creates runners: a new greenlet starts at the recursion depth of the
+            # greenlet that starts it, so runners started from runners would nest ever deeper.
+            self.current = None
+            assert self.hub is not None
+            self.hub.switch(task)
+
+    def _hub_resume(self, task: Task) -> Task | None:
+        """Hub only: switch into ``task``; return a new task handed back to the hub to start."""
+        self.switches += 1
+        g = task.glet
+        if g is not None:
+            self.current = task
+            task.state = RUNNING
+            back = g.switch()
+        else:
+            free = self.free
+            back = (free.pop() if free else self._new_runner()).switch(task)
+        return back if isinstance(back, Task) else None
 
     def schedule_from(self, task: Task) -> None:
         """Owner only, from ``task``'s own greenlet: ``task`` gives up the processor (it has
@@ -319,11 +339,13 @@ class Processor(RunQueue):
         self.thread_ident = threading.get_ident()
         self.thread_name = threading.current_thread().name
         try:
+            task: Task | None = None
             while True:
-                task = self._findrunnable()
                 if task is None:
-                    break
-                self.resume(task)
+                    task = self._findrunnable()
+                    if task is None:
+                        break
+                task = self._hub_resume(task)
         except BaseException as exc:  # KeyboardInterrupt while idle, or a scheduler bug
             self.rt.fail(None, exc)
         finally:

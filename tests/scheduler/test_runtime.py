@@ -1,0 +1,492 @@
+"""API.md, Runtime table and failure semantics, for procs in {1, 2, 4}."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import cspy
+from cspy.scheduler import Runtime, running
+from tests.conftest import PROCS
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_run_returns_main_result_with_args(procs: int) -> None:
+    assert cspy.run(lambda a, b=0: a + b, 40, b=2, procs=procs) == 42
+
+
+def test_run_validates_procs() -> None:
+    with pytest.raises(ValueError, match="procs must be >= 1"):
+        cspy.run(lambda: None, procs=0)
+    with pytest.raises(TypeError, match="procs must be an int"):
+        cspy.run(lambda: None, procs=1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="callable"):
+        cspy.run(42)  # type: ignore[arg-type]
+
+
+def test_cspy_procs_env_sets_default_explicit_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSPY_PROCS", "3")
+    assert cspy.run(lambda: cspy.stats().procs.__len__()) == 3
+    assert cspy.run(lambda: len(cspy.stats().procs), procs=2) == 2
+    monkeypatch.setenv("CSPY_PROCS", "lots")
+    with pytest.raises(ValueError, match="CSPY_PROCS"):
+        cspy.run(lambda: None)
+
+
+def test_go_outside_run_says_to_use_run() -> None:
+    with pytest.raises(RuntimeError, match=r"cspy\.run"):
+        cspy.go(lambda: None)
+    with pytest.raises(RuntimeError, match=r"cspy\.run"):
+        cspy.sleep(0.1)
+    with pytest.raises(RuntimeError, match=r"cspy\.run"):
+        cspy.current_task()
+    with pytest.raises(TypeError, match="callable"):
+        cspy.run(lambda: cspy.go(3))  # type: ignore[arg-type]
+
+
+def test_nested_run_is_an_error() -> None:
+    def main() -> None:
+        cspy.run(lambda: None)
+
+    with pytest.raises(RuntimeError, match="cspy.go"):
+        cspy.run(main)
+    assert running() is None
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_task_ids_unique_main_is_one(procs: int) -> None:
+    def main() -> tuple[int, str, list[int]]:
+        ids: list[int] = []
+        wg = cspy.WaitGroup()
+        for _ in range(50):
+            wg.add(1)
+
+            def child() -> None:
+                ids.append(cspy.current_task().id)
+                wg.done()
+
+            cspy.go(child)
+        wg.wait()
+        me = cspy.current_task()
+        return me.id, me.name, ids
+
+    tid, name, ids = cspy.run(main, procs=procs)
+    assert (tid, name) == (1, "main")
+    assert len(set(ids)) == 50 and 1 not in ids
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_num_tasks_counts_live_tasks(procs: int) -> None:
+    def main() -> list[int]:
+        seen = [cspy.num_tasks()]
+        release = cspy.WaitGroup()
+        release.add(1)
+        done = cspy.WaitGroup()
+        for _ in range(10):
+            done.add(1)
+            cspy.go(lambda: (release.wait(), done.done()))
+        seen.append(cspy.num_tasks())
+        release.done()
+        done.wait()
+        cspy.sleep(0.01)  # let the finished tasks be counted out
+        seen.append(cspy.num_tasks())
+        return seen
+
+    assert cspy.run(main, procs=procs) == [1, 11, 1]
+    assert cspy.num_tasks() == 0
+
+
+def test_gosched_interleaves_round_robin() -> None:
+    def main() -> list[str]:
+        out: list[str] = []
+        wg = cspy.WaitGroup()
+        for name in "ab":
+            wg.add(1)
+
+            def worker(name: str = name) -> None:
+                for i in range(3):
+                    out.append(f"{name}{i}")
+                    cspy.gosched()
+                wg.done()
+
+            cspy.go(worker)
+        wg.wait()
+        return out
+
+    # As in Go: the newest task sits in runnext and runs first; gosched sends a task to the tail.
+    assert cspy.run(main, procs=1) == ["b0", "a0", "b1", "a1", "b2", "a2"]
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_spawn_100k_each_runs_once(procs: int) -> None:
+    n = 100_000
+
+    def main() -> tuple[list[int], int]:
+        runs = [0] * n
+        wg = cspy.WaitGroup()
+        wg.add(n)
+
+        def work(i: int) -> None:
+            runs[i] += 1
+            wg.done()
+
+        for i in range(n):
+            cspy.go(work, i)
+        wg.wait()
+        return runs, cspy.stats().steals
+
+    runs, steals = cspy.run(main, procs=procs)
+    assert runs == [1] * n
+    if procs > 1:
+        assert steals > 0
+    else:
+        assert steals == 0
+
+
+@pytest.mark.parametrize("procs", [2, 4])
+def test_pinned_task_resumes_on_its_home_thread(procs: int) -> None:
+    """Tasks started on every processor, woken from other threads, resume where they began."""
+
+    def main() -> list[tuple[int, int]]:
+        gate = cspy.WaitGroup()
+        gate.add(1)
+        done = cspy.WaitGroup()
+        seen: list[tuple[int, int]] = []
+
+        def worker() -> None:
+            before = threading.get_ident()
+            for _ in range(3):
+                cspy.gosched()  # give other processors a chance to steal
+            gate.wait()  # woken by main, whatever processor main is on
+            mid = threading.get_ident()
+            cspy.blocking(time.sleep, 0.001)  # woken by an offload thread
+            seen.append((before, mid))
+            seen.append((before, threading.get_ident()))
+            done.done()
+
+        for _ in range(200):
+            done.add(1)
+            cspy.go(worker)
+        time.sleep(0.05)  # hold this processor (releasing the GIL): idle ones steal meanwhile
+        cspy.sleep(0.05)
+        gate.done()
+        done.wait()
+        return seen
+
+    seen = cspy.run(main, procs=procs)
+    assert len(seen) == 400
+    assert all(a == b for a, b in seen)
+    assert len({a for a, _ in seen}) > 1, "expected tasks on more than one thread"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_timers_fire_in_deadline_order_never_early(procs: int) -> None:
+    delays = [0.05, 0.01, 0.03, 0.0001, 0.02, 0.04]
+
+    def main() -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        wg = cspy.WaitGroup()
+        for d in delays:
+            wg.add(1)
+
+            def sleeper(d: float = d) -> None:
+                start = time.monotonic()
+                cspy.sleep(d)
+                out.append((d, time.monotonic() - start))
+                wg.done()
+
+            cspy.go(sleeper)
+        wg.wait()
+        return out
+
+    out = cspy.run(main, procs=procs)
+    assert all(elapsed >= d for d, elapsed in out)
+    if procs == 1:
+        assert [d for d, _ in out] == sorted(delays)
+
+
+def test_sleep_zero_or_negative_yields_and_bad_input() -> None:
+    def main() -> list[str]:
+        out: list[str] = []
+        cspy.go(lambda: out.append("other"))
+        cspy.sleep(0)
+        out.append("main")
+        cspy.go(lambda: out.append("other2"))
+        cspy.sleep(-1)
+        out.append("main2")
+        with pytest.raises(TypeError, match="seconds"):
+            cspy.sleep("1")  # type: ignore[arg-type]
+        return out
+
+    assert cspy.run(main, procs=1) == ["other", "main", "other2", "main2"]
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_deadlock_is_reported_with_every_task(procs: int) -> None:
+    def main() -> None:
+        wg = cspy.WaitGroup()
+        wg.add(1)
+        cspy.go(wg.wait, name="stuck-worker")
+        wg.wait()
+
+    with pytest.raises(cspy.DeadlockError) as info:
+        cspy.run(main, procs=procs)
+    msg = str(info.value)
+    assert msg.startswith("all tasks are asleep - deadlock!")
+    assert "task 1 'main' [sync.WaitGroup.Wait]" in msg
+    assert "'stuck-worker' [sync.WaitGroup.Wait]" in msg
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_no_false_deadlock_while_sleep_pending(procs: int) -> None:
+    def main() -> str:
+        wg = cspy.WaitGroup()
+        wg.add(1)
+        cspy.go(lambda: (cspy.sleep(0.2), wg.done()))
+        wg.wait()
+        return "ok"
+
+    assert cspy.run(main, procs=procs) == "ok"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_no_false_deadlock_while_blocking_call_pending(procs: int) -> None:
+    def main() -> str:
+        wg = cspy.WaitGroup()
+        wg.add(1)
+        cspy.go(lambda: (cspy.blocking(time.sleep, 0.2), wg.done()))
+        wg.wait()
+        return "ok"
+
+    assert cspy.run(main, procs=procs) == "ok"
+
+
+def test_deadlock_detected_after_timer_cancelled() -> None:
+    def main() -> None:
+        t = cspy.scheduler.add_timer(3600, lambda _: None, None)
+        assert t.cancel() is True and t.cancel() is False
+        wg = cspy.WaitGroup()
+        wg.add(1)
+        wg.wait()
+
+    with pytest.raises(cspy.DeadlockError):
+        cspy.run(main, procs=2)
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_exception_in_task_is_reraised_same_object(procs: int) -> None:
+    raised: list[BaseException] = []
+
+    def bad() -> None:
+        exc = Boom("bad")
+        raised.append(exc)
+        raise exc
+
+    def main() -> None:
+        cspy.go(bad, name="bad-task")
+        cspy.sleep(5)
+
+    with pytest.raises(Boom) as info:
+        cspy.run(main, procs=procs)
+    assert info.value is raised[0]
+    assert any("bad-task" in n for n in info.value.__notes__)
+
+
+def test_exception_in_main_propagates() -> None:
+    with pytest.raises(Boom, match="main failed"):
+        cspy.run(lambda: (_ for _ in ()).throw(Boom("main failed")))
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_blocking_returns_result_or_reraises(procs: int) -> None:
+    def fails() -> None:
+        raise Boom("in offload")
+
+    def main() -> tuple[int, str]:
+        got = cspy.blocking(lambda a, b: a * b, 6, b=7)
+        try:
+            cspy.blocking(fails)
+        except Boom as exc:
+            return got, str(exc)
+        return got, "not raised"
+
+    assert cspy.run(main, procs=procs) == (42, "in offload")
+
+
+def test_blocking_call_does_not_block_the_processor() -> None:
+    def main() -> int:
+        count = [0]
+        stop = [False]
+
+        def counter() -> None:
+            while not stop[0]:
+                count[0] += 1
+                cspy.gosched()
+
+        cspy.go(counter)
+        cspy.blocking(time.sleep, 0.1)
+        stop[0] = True
+        return count[0]
+
+    assert cspy.run(main, procs=1) > 10
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_no_thread_left_and_restart(procs: int) -> None:
+    before = threading.active_count()
+    for _ in range(3):
+        assert cspy.run(lambda: cspy.blocking(lambda: 1), procs=procs) == 1
+        assert threading.active_count() == before
+    with pytest.raises(Boom):
+        cspy.run(lambda: cspy.go(lambda: (_ for _ in ()).throw(Boom())) and cspy.sleep(1), procs=procs)
+    assert threading.active_count() == before
+    with pytest.raises(cspy.DeadlockError):
+        cspy.run(lambda: cspy.WaitGroup().add(1) or _wait_forever(), procs=procs)
+    assert threading.active_count() == before
+
+
+def _wait_forever() -> None:
+    wg = cspy.WaitGroup()
+    wg.add(1)
+    wg.wait()
+
+
+def test_abandoned_tasks_unwind_when_run_returns() -> None:
+    cleaned: list[int] = []
+
+    def sleeper(i: int) -> None:
+        try:
+            cspy.sleep(3600)
+        finally:
+            cleaned.append(i)
+
+    def main() -> None:
+        for i in range(5):
+            cspy.go(sleeper, i)
+        cspy.sleep(0.01)
+
+    cspy.run(main, procs=2)
+    assert sorted(cleaned) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_ctrl_c_stops_runtime_and_propagates(procs: int) -> None:
+    def main() -> None:
+        cspy.go(lambda: [cspy.gosched() for _ in iter(int, 1)])  # busy forever
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+        cspy.sleep(30)
+
+    with pytest.raises(KeyboardInterrupt):
+        cspy.run(main, procs=procs)
+    assert running() is None
+
+
+def test_ctrl_c_while_idle() -> None:
+    def main() -> None:
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+        cspy.sleep(30)
+
+    with pytest.raises(KeyboardInterrupt):
+        cspy.run(main, procs=1)
+
+
+def test_seed_makes_random_choices_reproducible() -> None:
+    def main() -> list[float]:
+        return [cspy.scheduler.rand().random() for _ in range(5)]
+
+    a = cspy.run(main, procs=1, seed=7)
+    assert a == cspy.run(main, procs=1, seed=7)
+    assert a != cspy.run(main, procs=1, seed=8)
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_sysmon_reports_task_holding_processor(procs: int) -> None:
+    def hog() -> None:
+        end = time.monotonic() + 0.06
+        while time.monotonic() < end:
+            pass
+
+    def main() -> cspy.Stats:
+        cspy.go(hog, name="hog")
+        cspy.sleep(0.12)
+        return cspy.stats()
+
+    st = cspy.run(main, procs=procs)
+    assert st.long_running >= 1
+    assert any(r.task_name == "hog" and r.held >= 0.010 for r in st.long_running_recent)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_stats_snapshot_shape(procs: int) -> None:
+    def main() -> cspy.Stats:
+        wg = cspy.WaitGroup()
+        wg.add(1)
+        for _ in range(3):
+            cspy.go(wg.wait)
+        cspy.go(cspy.sleep, 10)
+        cspy.sleep(0.02)
+        st = cspy.stats()
+        wg.done()
+        return st
+
+    st = cspy.run(main, procs=procs)
+    assert st.running and len(st.procs) == procs
+    assert st.parked.get("sync.WaitGroup.Wait") == 3
+    assert st.parked.get("sleep") == 1
+    assert st.timers >= 1
+    assert st.tasks == 5
+    assert st.procs[0].thread == threading.main_thread().name
+    assert not cspy.stats().running
+
+
+def test_tiny_run_queue_spills_to_global_and_is_stolen() -> None:
+    """Go's runq shrunk to 4 slots: overflow goes to the global queue and still runs once."""
+    rt = Runtime(2, runq_size=4)
+    rt.start()
+    n = 2000
+    runs = [0] * n
+
+    def main() -> int:
+        wg = cspy.WaitGroup()
+        wg.add(n)
+
+        def work(i: int) -> None:
+            runs[i] += 1
+            wg.done()
+
+        for i in range(n):
+            cspy.go(work, i)
+        wg.wait()
+        return sum(p.steals_in for p in rt.ps)
+
+    try:
+        rt.run_main(main, (), {})
+    finally:
+        rt.finish()
+    assert runs == [1] * n
+
+
+def test_go_from_a_foreign_thread_runs_on_the_runtime() -> None:
+    def main() -> int:
+        wg = cspy.WaitGroup()
+        wg.add(1)
+        out: list[int] = []
+
+        def spawn_from_offload_thread() -> None:
+            cspy.go(lambda: (out.append(threading.get_ident()), wg.done()))
+
+        cspy.blocking(spawn_from_offload_thread)
+        wg.wait()
+        return out[0]
+
+    assert cspy.run(main, procs=1) == threading.get_ident()
