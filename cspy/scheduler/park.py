@@ -132,13 +132,13 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
     """
     if not callable(fn):
         raise TypeError(f"cspy.go() needs a callable, got {fn!r}")
-    rt = _runtime.running()
+    rt = _runtime._running
     if rt is None:
         raise RuntimeError(
             "cspy.go() called with no runtime running: start the program with cspy.run(main) "
             "and spawn tasks from main or from other tasks"
         )
-    p = current_processor()
+    p = getattr(getcurrent(), "p", None)
     if p is None or p.rt is not rt:  # a foreign thread (e.g. inside cspy.blocking)
         task = Task(rt.alloc_ids(1)[0], fn, args, kwargs, name)
         rt.spawn_foreign(task)

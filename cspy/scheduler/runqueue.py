@@ -108,8 +108,10 @@ class RunQueue:
             return
         new = self.new
         if len(new) < self.cap:
-            with self.lock:
-                new.append(task)
+            lock = self.lock
+            lock.acquire()
+            new.append(task)
+            lock.release()
             return
         self._runqputslow(task)
 
@@ -135,14 +137,14 @@ class RunQueue:
         pinned, new = self.pinned, self.new
         if not new:
             return pinned.popleft() if pinned else None
-        with self.lock:
-            if not new:  # a thief emptied it
-                task = None
-            elif pinned and pinned[0].seq < new[0].seq:
-                task = None
-            else:
-                return new.popleft()
-        return pinned.popleft() if pinned else task
+        lock = self.lock
+        lock.acquire()
+        if new and not (pinned and pinned[0].seq < new[0].seq):
+            task = new.popleft()
+            lock.release()
+            return task
+        lock.release()  # ``new`` was emptied by a thief, or the pinned head is older
+        return pinned.popleft() if pinned else None
 
     def runqsteal(self, thief: RunQueue) -> Task | None:
         """Thief's thread: move half of this queue's new tasks to ``thief``; return one to run."""

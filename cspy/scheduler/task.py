@@ -37,6 +37,9 @@ class TaskState(enum.IntEnum):
     DEAD = 4  # returned or raised
 
 
+_NEW = TaskState.NEW
+
+
 class WaitReason(str, enum.Enum):
     """Why a task is parked (Go's ``waitReason``). Each blocking site has its own member."""
 
@@ -68,7 +71,7 @@ class Task:
 
     __slots__ = (
         "id",
-        "name",
+        "_name",
         "fn",
         "args",
         "kwargs",
@@ -92,12 +95,14 @@ class Task:
         kwargs: dict[str, Any],
         name: str | None = None,
     ) -> None:
+        # Spawning is hot: constants come from module globals, and the default name is made
+        # only when someone asks for it.
         self.id = tid
-        self.name = name if name is not None else f"task-{tid}"
+        self._name = name
         self.fn: Callable[..., Any] | None = fn
         self.args = args
         self.kwargs = kwargs
-        self.state = TaskState.NEW
+        self.state = _NEW
         self.reason: WaitReason | None = None
         self.wait_since = 0.0
         self.waiting_on: object = None
@@ -106,6 +111,11 @@ class Task:
         self.seq = 0
         self.val: Any = None
         self.ok = True
+
+    @property
+    def name(self) -> str:
+        name = self._name
+        return name if name is not None else f"task-{self.id}"
 
     def __repr__(self) -> str:
         what = self.state.name.lower()
