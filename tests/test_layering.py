@@ -1,0 +1,66 @@
+"""The architecture in one test: imports point down, and the public surface is exactly __all__."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import cspy
+
+ROOT = pathlib.Path(cspy.__file__).parent
+
+# A module may import from its own layer and the layers below it, never above.
+LAYERS = [
+    {"errors"},
+    {"scheduler"},
+    {"channel"},
+    {"sync", "time", "context", "x", "net"},
+    {"live", "gallery", "entry", "examples"},
+    {"__init__", "__main__"},
+]
+
+
+def layer_of(part: str) -> int:
+    for i, names in enumerate(LAYERS):
+        if part in names:
+            return i
+    raise AssertionError(f"module cspy.{part} is not placed in a layer: add it to LAYERS")
+
+
+def imports(path: pathlib.Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("cspy."):
+            out.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("cspy."):
+                    out.add(alias.name.split(".")[1])
+    return out
+
+
+def test_imports_point_down() -> None:
+    bad = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT)
+        top = rel.parts[0].removesuffix(".py")
+        if top == "examples":
+            continue
+        for dep in imports(path):
+            if layer_of(dep) > layer_of(top):
+                bad.append(f"{rel} imports cspy.{dep}")
+    assert not bad, "imports pointing up the layers:\n" + "\n".join(bad)
+
+
+def test_scheduler_knows_nothing_of_channels() -> None:
+    for path in (ROOT / "scheduler").rglob("*.py"):
+        assert imports(path) <= {"scheduler", "errors"}, path
+
+
+def test_public_surface_is_all() -> None:
+    public = {n for n in vars(cspy) if not n.startswith("_")}
+    modules = {n for n in public if type(getattr(cspy, n)).__name__ == "module"}
+    assert public - modules == set(cspy.__all__) - modules
+    for name in cspy.__all__:
+        assert hasattr(cspy, name), name
