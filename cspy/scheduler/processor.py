@@ -88,6 +88,7 @@ class Processor(RunQueue):
         self.idle = False
         self.wake = threading.Event()
         self.timers = TimerHeap(on_cancel=self.wakeup)
+        self.timer_heap = self.timers.heap  # the same list, one attribute load closer
         self.hub: Stack | None = None
         self.current: Task | None = None
         self.thread_ident = 0

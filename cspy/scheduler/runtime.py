@@ -305,9 +305,9 @@ class Runtime:
         for p in self.ps:
             for t in _snapshot(p.tasks):
                 seen[t.id] = t
-            for t in (p.runnext, *_snapshot_seq(p.new)):
-                if t is not None:
-                    seen.setdefault(t.id, t)
+            nxt = p.runnext
+            for t in ([nxt] if nxt is not None else []) + _snapshot_seq(p.new):
+                seen.setdefault(t.id, t)
         for t in _snapshot_seq(self.glob.q):
             seen.setdefault(t.id, t)
         return [seen[k] for k in sorted(seen) if seen[k].state is not TaskState.DEAD]

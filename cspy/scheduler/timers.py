@@ -34,7 +34,7 @@ class Timer:
     def __init__(self, when: float, seq: int, fn: Callable[[Any], None], arg: Any, heap: TimerHeap):
         self.when = when
         self.seq = seq
-        self.fn = fn
+        self.fn: Callable[[Any], None] | None = fn
         self.arg = arg
         self.state = PENDING
         self.heap = heap
