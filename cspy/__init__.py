@@ -18,22 +18,48 @@ from cspy.scheduler import (
     go,
     gosched,
     num_tasks,
-    run,
     sleep,
 )
 from cspy.scheduler import snapshot as stats
-from cspy.sync import WaitGroup
+from cspy.scheduler.dump import dump_tasks
+from cspy.entry import run
+from cspy.sync import AtomicInt, Cond, Mutex, Once, RWMutex, Semaphore, WaitGroup
+from cspy.channel import Chan, Recv, RecvChan, Send, SendChan, select
+from cspy.time import Ticker, Timer, after, tick
+from cspy import context
+from cspy import net
+from cspy.net import call_async
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "context",
+    "Chan",
+    "Recv",
+    "RecvChan",
+    "Send",
+    "SendChan",
+    "Ticker",
+    "Timer",
+    "after",
+    "select",
+    "tick",
     "ChannelClosed",
     "DeadlockError",
     "Stats",
     "Task",
     "WaitGroup",
+    "AtomicInt",
+    "Cond",
+    "Mutex",
+    "Once",
+    "RWMutex",
+    "Semaphore",
     "blocking",
+    "call_async",
+    "net",
     "current_task",
+    "dump_tasks",
     "go",
     "gosched",
     "num_tasks",

@@ -19,12 +19,13 @@ from cspy.scheduler.park import (
     ready,
     sleep,
 )
-from cspy.scheduler.runtime import Runtime, default_procs, gil_enabled, run, running
+from cspy.scheduler.runtime import LongRunning, Runtime, default_procs, gil_enabled, run, running
 from cspy.scheduler.stats import ProcStats, Stats, TaskInfo, snapshot
 from cspy.scheduler.task import Task, TaskState, WaitReason
 from cspy.scheduler.timers import Timer as RuntimeTimer
 
 __all__ = [
+    "LongRunning",
     "ProcStats",
     "Runtime",
     "RuntimeTimer",

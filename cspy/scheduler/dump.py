@@ -7,8 +7,8 @@
       ...
 
 Main first, then by id. A stack is listed innermost call first, as Go does, and the scheduler's
-own frames (the runner greenlet, park) are left out: they are the same for every task and say
-nothing about the program.
+own machinery (the runner greenlet, the switch, park) is left out: it is the same for every task
+and says nothing about the program.
 
 Where the stacks come from:
 - a parked or runnable task is a suspended greenlet: its ``gr_frame`` is the frame that switched
@@ -39,8 +39,11 @@ if TYPE_CHECKING:
 
 __all__ = ["dump_runtime", "dump_tasks", "describe"]
 
-# Frames from these files belong to the scheduler's machinery, not the program.
-_HIDDEN = ("/cspy/scheduler/",)
+# Frames of the scheduler's machinery, the same under every task: the runner greenlet and the
+# switch (processor.py), and park() itself. The blocking call the program made (``sleep``,
+# ``blocking``, a channel's ``recv``) stays visible, as Go shows ``time.Sleep`` or ``chanrecv``.
+_HIDDEN_FILE = "/cspy/scheduler/processor.py"
+_HIDDEN_FN = ("/cspy/scheduler/park.py", "park")
 
 # A task that recursed deeply would drown the dump; Go also cuts stacks (at 100 frames).
 MAX_FRAMES = 100
@@ -142,16 +145,19 @@ def _stack(task: Task, frames: dict[int, FrameType]) -> list[str]:
     f: FrameType | None = frame
     while f is not None:
         code = f.f_code
-        filename = code.co_filename.replace("\\", "/")
-        if not any(h in filename for h in _HIDDEN):
+        if not _hidden(code.co_filename.replace("\\", "/"), code.co_name):
             if depth == MAX_FRAMES:
                 lines.append("  ...additional frames elided...")
                 break
-            lines.append(f"  {code.co_qualname}(...)")
+            lines.append(f"  {code.co_qualname.replace('.<locals>.', '.')}(...)")
             lines.append(f"      {code.co_filename}:{f.f_lineno}")
             depth += 1
         f = f.f_back
     return lines
+
+
+def _hidden(filename: str, fn: str) -> bool:
+    return filename.endswith(_HIDDEN_FILE) or (filename.endswith(_HIDDEN_FN[0]) and fn == _HIDDEN_FN[1])
 
 
 def _safe_repr(obj: object) -> str:

@@ -1,0 +1,472 @@
+"""Chan: Go's ``hchan`` -- a lock, a ring buffer, and queues of blocked senders and receivers.
+
+Terms: ``buf`` is the buffer (a deque bounded by ``cap``; empty forever when ``cap == 0``),
+``sendq``/``recvq`` the FIFO queues of blocked senders/receivers (waitq.py: a plain task, or a
+select's sudog).
+
+Invariants (all state below is guarded by ``_lock``, a ``threading.Lock``; any processor, timer
+callback or foreign thread may call any method, and nothing relies on the GIL):
+- At least one of ``sendq`` and ``recvq`` is empty (ignoring dead sudogs, see waitq.py).
+- ``recvq`` non-empty implies ``buf`` is empty; ``sendq`` non-empty implies ``buf`` is full.
+- Once ``closed``, both queues are empty and stay empty; ``buf`` only drains.
+
+Operations, as in Go's chan.go:
+- send with a receiver waiting: hand the value straight to it and ready it; the buffer is not
+  touched (so a value never waits in the buffer while a receiver waits).
+- recv from a full buffer with a sender waiting: take the head, move the sender's value to the
+  tail, ready the sender. FIFO order of values is kept, and the sender need not run to finish.
+- close: every receiver wakes with "closed" (``ok`` False), every sender wakes and raises
+  ``ChannelClosed``. Buffered values are still delivered after close.
+
+The blocked task is its own waiter record (``task.val``/``task.ok``), so a plain blocking
+send/recv allocates nothing; the partner readies it with ``ready()``, which puts it in the
+processor's ``runnext`` slot, so a ping-pong pair hands the processor back and forth directly.
+
+Hot path: ``send``/``recv`` open-code the common cases (a plain waiting partner, buffer room or
+a buffered value) with ``acquire()/release()`` and locals; everything else goes through the
+``*_locked`` helpers that select shares. Locks are not elided on one processor: to stay
+correct, elision would need a per-operation check that the caller is P0's thread (a channel can
+outlive a runtime, and offload threads may use it), and that check (~40 ns) costs most of what
+the uncontended lock does (~65 ns).
+
+Observability: ``len(ch)``, ``waiting_senders`` and ``waiting_receivers`` read deque lengths
+without the lock (a best-effort snapshot, as Go's debug views are). ``track_channels(True)``
+makes new channels register in a WeakSet for the live view; off by default, so creating a
+channel costs one global read.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import deque
+from typing import Any, Iterator, TypeVar
+
+from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
+from cspy.channel.waitq import Sudog, Waiter, dequeue
+from cspy.errors import ChannelClosed
+from cspy.scheduler import Task, WaitReason, current_task, park, ready
+
+__all__ = ["Chan", "track_channels", "tracked_channels"]
+
+T = TypeVar("T")
+
+CHAN_SEND, CHAN_RECEIVE = WaitReason.CHAN_SEND, WaitReason.CHAN_RECEIVE
+
+_ids_lock = threading.Lock()
+_last_id = 0
+
+_tracking = False
+_tracked: weakref.WeakSet[Chan[Any]] = weakref.WeakSet()
+_tracked_lock = threading.Lock()
+
+
+def _new_id() -> int:
+    global _last_id
+    with _ids_lock:
+        _last_id += 1
+        return _last_id
+
+
+class Chan(SendChan[T], RecvChan[T]):
+    """A channel of values of type ``T`` (Go's ``chan T``); safe across processors.
+
+    ``capacity=0`` is unbuffered: a send waits for a receiver (rendezvous). ``name`` is an
+    optional display name for the task dump and the live view.
+
+    >>> def main():
+    ...     ch = cspy.Chan[int](2)
+    ...     ch.send(1); ch.send(2); ch.close()
+    ...     return [v for v in ch]
+    >>> cspy.run(main)
+    [1, 2]
+    """
+
+    __slots__ = ("_lock", "_buf", "_cap", "_limit", "_closed", "_sendq", "_recvq", "id", "name", "__weakref__")
+
+    def __init__(self, capacity: int = 0, *, name: str | None = None) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"channel capacity must be an int >= 0, got {capacity!r}")
+        if capacity < 0:
+            raise ValueError(f"channel capacity must be >= 0, got {capacity} (0 is unbuffered)")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"channel name must be a str or None, got {name!r}")
+        self._lock = threading.Lock()
+        self._buf: deque[T] = deque()
+        self._cap = capacity
+        self._limit = capacity  # what ``len(buf)`` must stay below to buffer: -1 once closed
+        self._closed = False
+        self._sendq: deque[Waiter] = deque()
+        self._recvq: deque[Waiter] = deque()
+        self.id = _new_id()  # unique; also the global order in which select locks channels
+        self.name = name
+        if _tracking:
+            _track(self)
+
+    # ---- send ------------------------------------------------------------------------------
+
+    def send(self, value: T) -> None:
+        """Block until ``value`` is buffered or handed to a receiver.
+
+        Raises ``ChannelClosed`` if the channel is closed, or is closed while this task waits.
+
+        >>> def main():
+        ...     ch = cspy.Chan[str]()
+        ...     cspy.go(ch.send, "ping")
+        ...     return ch.recv()
+        >>> cspy.run(main)
+        'ping'
+        """
+        lock = self._lock
+        lock.acquire()
+        recvq = self._recvq
+        if recvq:  # (a closed channel has none)
+            w = recvq[0]
+            if w.__class__ is Task:  # a plain receiver waits: hand over directly
+                recvq.popleft()
+                lock.release()
+                w.val = value
+                w.ok = True
+                ready(w)
+                return
+        else:
+            buf = self._buf
+            if len(buf) < self._limit:  # room, and open (``_limit`` is -1 once closed)
+                buf.append(value)
+                lock.release()
+                return
+            if not self._closed:  # no receiver, no room: wait for one (open-coded park)
+                try:
+                    task = current_task()
+                except RuntimeError:
+                    lock.release()
+                    raise _no_task("send on a channel") from None
+                task.val = value
+                sendq = self._sendq
+                sendq.append(task)
+                try:
+                    park(CHAN_SEND, lock, self, task)
+                except BaseException:
+                    self._forget(sendq, task)  # unwound while waiting (runtime shutdown)
+                    raise
+                if task.ok:
+                    return
+                task.ok = True
+                raise ChannelClosed(f"send on closed channel {self!r} (closed while the sender waited)")
+        self._send_locked(value)
+
+    def _send_locked(self, value: T) -> None:
+        """Caller holds the lock (released here): the general send, blocking if need be."""
+        lock = self._lock
+        if self._closed:
+            lock.release()
+            raise ChannelClosed(f"send on closed channel {self!r}")
+        if self.try_send_locked(value):
+            lock.release()
+            return
+        task = _this_task(lock, "send on a channel")
+        task.val = value
+        sendq = self._sendq
+        sendq.append(task)
+        try:
+            park(CHAN_SEND, lock, self, task)
+        except BaseException:
+            self._forget(sendq, task)  # unwound while waiting (runtime shutdown)
+            raise
+        if not task.ok:
+            task.ok = True
+            raise ChannelClosed(f"send on closed channel {self!r} (closed while the sender waited)")
+
+    def try_send_locked(self, value: T) -> bool:
+        """Caller holds the lock and checked the channel is open: send without blocking.
+
+        Hands ``value`` to a waiting receiver (readying it) or buffers it; False if neither can be
+        done now.
+        """
+        w = dequeue(self._recvq)
+        if w is not None:
+            _wake(w, value, True)
+            return True
+        buf = self._buf
+        if len(buf) < self._limit:
+            buf.append(value)
+            return True
+        return False
+
+    # ---- receive ---------------------------------------------------------------------------
+
+    def recv(self) -> T:
+        """Block until a value arrives and return it.
+
+        Buffered values sent before ``close`` are still delivered; once the channel is closed and
+        drained, raises ``ChannelClosed``.
+
+        >>> def main():
+        ...     ch = cspy.Chan[int](1)
+        ...     ch.send(7)
+        ...     return ch.recv()
+        >>> cspy.run(main)
+        7
+        """
+        lock = self._lock
+        lock.acquire()
+        buf = self._buf
+        sendq = self._sendq
+        if buf:
+            if not sendq:
+                v = buf.popleft()
+                lock.release()
+                return v
+        elif sendq:
+            w = sendq[0]
+            if w.__class__ is Task:  # unbuffered, a plain sender waits: take its value
+                sendq.popleft()
+                lock.release()
+                v = w.val
+                w.val = None
+                w.ok = True
+                ready(w)
+                return v
+        elif not self._closed:  # nothing to take: wait for a sender
+            try:
+                task = current_task()
+            except RuntimeError:
+                lock.release()
+                raise _no_task("receive from a channel") from None
+            recvq = self._recvq
+            recvq.append(task)
+            try:
+                park(CHAN_RECEIVE, lock, self, task)
+            except BaseException:
+                self._forget(recvq, task)  # unwound while waiting (runtime shutdown)
+                raise
+            if task.ok:
+                v = task.val
+                task.val = None
+                return v
+            task.ok = True
+            raise ChannelClosed(f"receive from closed channel {self!r}")
+        r, ok = self._recv_locked()
+        if ok:
+            return r  # type: ignore[return-value]
+        raise ChannelClosed(f"receive from closed channel {self!r}")
+
+    def recv_ok(self) -> tuple[T | None, bool]:
+        """Go's ``v, ok := <-ch``: ``(value, True)``, or ``(None, False)`` once closed and drained.
+
+        >>> def main():
+        ...     ch = cspy.Chan[int](1)
+        ...     ch.send(1); ch.close()
+        ...     return ch.recv_ok(), ch.recv_ok()
+        >>> cspy.run(main)
+        ((1, True), (None, False))
+        """
+        self._lock.acquire()
+        return self._recv_locked()
+
+    def _recv_locked(self) -> tuple[T | None, bool]:
+        """Caller holds the lock (released here): the general receive, blocking if need be."""
+        lock = self._lock
+        r = self.try_recv_locked()
+        if r is not None:
+            lock.release()
+            return r
+        task = _this_task(lock, "receive from a channel")
+        recvq = self._recvq
+        recvq.append(task)
+        try:
+            park(CHAN_RECEIVE, lock, self, task)
+        except BaseException:
+            self._forget(recvq, task)
+            raise
+        v, ok = task.val, task.ok
+        task.val = None
+        task.ok = True
+        return v, ok
+
+    def try_recv_locked(self) -> tuple[T | None, bool] | None:
+        """Caller holds the lock: receive without blocking; None if nothing can be received now.
+
+        ``(None, False)`` when closed and drained.
+        """
+        buf = self._buf
+        if buf:
+            v = buf.popleft()
+            w = dequeue(self._sendq)
+            if w is not None:  # the buffer was full: the sender's value joins the tail
+                buf.append(w.val)
+                _wake(w, None, True)
+            return v, True
+        w = dequeue(self._sendq)
+        if w is not None:  # unbuffered: take the value from the sender itself
+            v = w.val
+            _wake(w, None, True)
+            return v, True
+        if self._closed:
+            return None, False
+        return None
+
+    # ---- close -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the channel: no more sends. Waiting receivers wake with "closed"; waiting
+        senders raise ``ChannelClosed``. Closing a closed channel raises ``ChannelClosed``.
+
+        >>> def main():
+        ...     ch = cspy.Chan[int]()
+        ...     ch.close()
+        ...     return ch.recv_ok()
+        >>> cspy.run(main)
+        (None, False)
+        """
+        lock = self._lock
+        lock.acquire()
+        if self._closed:
+            lock.release()
+            raise ChannelClosed(f"close of closed channel {self!r}")
+        self._closed = True
+        self._limit = -1
+        woken: list[Waiter] = []
+        for q in (self._recvq, self._sendq):
+            while True:
+                w = dequeue(q)
+                if w is None:
+                    break
+                woken.append(w)
+        lock.release()
+        for w in woken:
+            _wake(w, None, False)
+
+    # ---- iteration, size, views ----------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[T]:
+        """Receive until the channel is closed and drained (Go's ``for v := range ch``)."""
+        recv = self.recv
+        while True:
+            try:
+                v = recv()
+            except ChannelClosed:
+                return
+            yield v
+
+    def __len__(self) -> int:
+        """Values buffered now (a snapshot)."""
+        return len(self._buf)
+
+    @property
+    def cap(self) -> int:
+        """The buffer's capacity (0: unbuffered)."""
+        return self._cap
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` has been called."""
+        return self._closed
+
+    @property
+    def waiting_senders(self) -> int:
+        """Senders blocked now (a lock-free snapshot, for the live view)."""
+        return len(self._sendq)
+
+    @property
+    def waiting_receivers(self) -> int:
+        """Receivers blocked now (a lock-free snapshot, for the live view)."""
+        return len(self._recvq)
+
+    def send_only(self) -> SendChan[T]:
+        """A view of this channel with only ``send``, ``close``, ``len``, ``cap``, ``closed``.
+
+        >>> ch = cspy.Chan[int](1)
+        >>> out = ch.send_only()
+        >>> out.send(1); len(ch)
+        1
+        """
+        return SendOnly(self)
+
+    def recv_only(self) -> RecvChan[T]:
+        """A view of this channel with only ``recv``, ``recv_ok``, iteration, ``len``, ``cap``,
+        ``closed``.
+
+        >>> ch = cspy.Chan[int](1)
+        >>> ch.send(5)
+        >>> ch.recv_only().recv()
+        5
+        """
+        return RecvOnly(self)
+
+    def __repr__(self) -> str:
+        label = repr(self.name) if self.name is not None else f"#{self.id}"
+        state = " closed" if self._closed else ""
+        return (
+            f"<Chan {label} cap={self._cap} len={len(self._buf)} "
+            f"senders={len(self._sendq)} receivers={len(self._recvq)}{state}>"
+        )
+
+    # ---- helpers -------------------------------------------------------------------------------
+
+    def _forget(self, q: deque[Waiter], w: Waiter) -> None:
+        """Remove ``w`` from ``q`` if it is still there (its task is being unwound)."""
+        self._lock.acquire()
+        try:
+            q.remove(w)
+        except ValueError:
+            pass
+        finally:
+            self._lock.release()
+
+
+def _wake(w: Waiter, val: Any, ok: bool) -> None:
+    """Complete a dequeued waiter's operation: store the outcome in its task and ready it.
+
+    ``w`` was returned by ``dequeue`` (a plain task, or a sudog whose select we claimed).
+    """
+    if w.__class__ is Sudog:
+        task: Task = w.task
+    else:
+        task = w  # type: ignore[assignment]
+    task.val = val
+    task.ok = ok
+    ready(task)
+
+
+def _this_task(lock: Any, what: str) -> Task:
+    """The current task, which is about to block; releases ``lock`` before raising if none."""
+    try:
+        return current_task()
+    except RuntimeError:
+        lock.release()
+        raise _no_task(what) from None
+
+
+def _no_task(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"{what} would block outside a cspy task (e.g. in a cspy.blocking() thread): "
+        "only tasks can wait; use a buffered channel with room, or do it from a task"
+    )
+
+
+def _track(ch: Chan[Any]) -> None:
+    with _tracked_lock:
+        _tracked.add(ch)
+
+
+def track_channels(on: bool) -> None:
+    """Start (``True``) or stop remembering newly created channels, for the live view.
+
+    >>> cspy.channel.track_channels(True)
+    >>> ch = cspy.Chan[int]()
+    >>> ch in cspy.channel.tracked_channels()
+    True
+    >>> cspy.channel.track_channels(False)
+    """
+    global _tracking
+    _tracking = bool(on)
+    if not on:
+        with _tracked_lock:
+            _tracked.clear()
+
+
+def tracked_channels() -> list[Chan[Any]]:
+    """The live channels created while tracking was on (weakly held: dropped ones vanish)."""
+    with _tracked_lock:
+        return list(_tracked)

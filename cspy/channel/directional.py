@@ -1,0 +1,156 @@
+"""Directional channel types: ``SendChan[T]`` (Go's ``chan<- T``) and ``RecvChan[T]`` (``<-chan T``).
+
+Both are interfaces: ``Chan`` subclasses both, so a ``Chan[int]`` is accepted wherever a
+``SendChan[int]`` or a ``RecvChan[int]`` is expected, by isinstance() and by mypy. ``SendChan``
+is contravariant in ``T`` and ``RecvChan`` covariant, like Go's conversion rules allow: a
+``RecvChan[bool]`` is a ``RecvChan[int]``.
+
+``ch.send_only()`` / ``ch.recv_only()`` return *views*: small objects sharing the channel that
+have only their direction's operations, so a missing one is an ``AttributeError`` at run time
+(and unknown to mypy), not a method that raises. Why views and not the channel with a narrower
+static type: a static type alone would let ``view.recv()`` succeed at run time.
+
+Nominal classes rather than Protocols: ``isinstance(x, RecvChan)`` then works without
+``runtime_checkable``'s slow structural check, and ``select`` can tell a send-only view from a
+receivable channel when it validates its cases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Generic, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    from cspy.channel.chan import Chan
+
+__all__ = ["SendChan", "RecvChan", "SendOnly", "RecvOnly"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class SendChan(Generic[T_contra]):
+    """A channel you may only send on (and close): Go's ``chan<- T``. See :class:`cspy.Chan`.
+
+    >>> def produce(out: cspy.SendChan[int]) -> None:
+    ...     out.send(1)
+    ...     out.close()
+    """
+
+    __slots__ = ()
+
+    def send(self, value: T_contra) -> None:
+        """Block until ``value`` is buffered or handed to a receiver."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Close the channel."""
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def cap(self) -> int:
+        """The buffer's capacity."""
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        """Whether the channel is closed."""
+        raise NotImplementedError
+
+
+class RecvChan(Generic[T_co]):
+    """A channel you may only receive from: Go's ``<-chan T``. See :class:`cspy.Chan`.
+
+    >>> def consume(inp: cspy.RecvChan[int]) -> int:
+    ...     return sum(inp)
+    """
+
+    __slots__ = ()
+
+    def recv(self) -> T_co:
+        """Block until a value arrives; ``ChannelClosed`` once closed and drained."""
+        raise NotImplementedError
+
+    def recv_ok(self) -> tuple[T_co | None, bool]:
+        """``(value, True)``, or ``(None, False)`` once closed and drained."""
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def cap(self) -> int:
+        """The buffer's capacity."""
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        """Whether the channel is closed."""
+        raise NotImplementedError
+
+
+class SendOnly(SendChan[T]):
+    """The send-only view of a channel (``ch.send_only()``)."""
+
+    __slots__ = ("chan",)
+
+    def __init__(self, chan: Chan[T]) -> None:
+        self.chan = chan
+
+    def send(self, value: T) -> None:
+        self.chan.send(value)
+
+    def close(self) -> None:
+        self.chan.close()
+
+    def __len__(self) -> int:
+        return len(self.chan)
+
+    @property
+    def cap(self) -> int:
+        return self.chan.cap
+
+    @property
+    def closed(self) -> bool:
+        return self.chan.closed
+
+    def __repr__(self) -> str:
+        return f"<SendChan of {self.chan!r}>"
+
+
+class RecvOnly(RecvChan[T]):
+    """The receive-only view of a channel (``ch.recv_only()``)."""
+
+    __slots__ = ("chan",)
+
+    def __init__(self, chan: Chan[T]) -> None:
+        self.chan = chan
+
+    def recv(self) -> T:
+        return self.chan.recv()
+
+    def recv_ok(self) -> tuple[T | None, bool]:
+        return self.chan.recv_ok()
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.chan)
+
+    def __len__(self) -> int:
+        return len(self.chan)
+
+    @property
+    def cap(self) -> int:
+        return self.chan.cap
+
+    @property
+    def closed(self) -> bool:
+        return self.chan.closed
+
+    def __repr__(self) -> str:
+        return f"<RecvChan of {self.chan!r}>"

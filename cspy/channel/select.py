@@ -1,0 +1,267 @@
+"""select: wait on several channel operations at once (Go's ``selectgo``).
+
+Algorithm (one call):
+
+1. Validate the cases; resolve each to its underlying ``Chan`` (or None: never ready).
+2. Lock every involved channel once, in ascending ``Chan.id`` order. One global order means two
+   selects over the same channels can never each hold a lock the other needs.
+3. Poll: collect the ready cases, pick one uniformly at random with the processor's seeded
+   random source (so ``run(seed=...)`` replays the choice), and complete it. Go shuffles the poll
+   order and takes the first ready case; picking among all ready ones is the same distribution
+   and costs one random number.
+4. Nothing ready: with ``default``, unlock and return ``(-1, None, False)``. Otherwise enqueue
+   one ``Sudog`` per case (waitq.py), all sharing one ``SelectToken``, and park; the channel locks
+   are released once the task is marked waiting. The first waker claims the token, records the
+   case index and readies the task.
+5. Woken: lock the channels again and remove the losing sudogs, so a select looping on a channel
+   that never fires leaves nothing behind.
+
+A send case on a closed channel raises ``ChannelClosed`` when it is selected, whether found
+closed while polling or woken by ``close``. A select with no cases and no default blocks forever
+(``WaitReason.SELECT_NO_CASES``), which is a deadlock if nothing else can run.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any, Generic, TypeVar
+
+from cspy.channel.chan import Chan
+from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
+from cspy.channel.waitq import SelectToken, Sudog, has_waiter
+from cspy.errors import ChannelClosed
+from cspy.scheduler import WaitReason, current_task, park, rand
+
+__all__ = ["Recv", "Send", "select"]
+
+T = TypeVar("T")
+
+_by_id = attrgetter("id")
+
+
+class Recv(Generic[T]):
+    """A receive case for :func:`select`: ``cspy.Recv(ch)``; ``ch`` may be None (never ready)."""
+
+    __slots__ = ("chan",)
+
+    def __init__(self, ch: RecvChan[T] | None) -> None:
+        if ch is None or ch.__class__ is Chan or isinstance(ch, Chan):
+            self.chan: Chan[Any] | None = ch
+        elif isinstance(ch, RecvOnly):
+            self.chan = ch.chan
+        elif isinstance(ch, SendOnly):
+            raise TypeError(f"cspy.Recv() got a send-only channel {ch!r}: it cannot be received from")
+        else:
+            raise TypeError(f"cspy.Recv() needs a channel (or None), got {ch!r}")
+
+    def __repr__(self) -> str:
+        return f"Recv({self.chan!r})"
+
+
+class Send(Generic[T]):
+    """A send case for :func:`select`: ``cspy.Send(ch, value)``; ``ch`` may be None (never ready)."""
+
+    __slots__ = ("chan", "value")
+
+    def __init__(self, ch: SendChan[T] | None, value: T) -> None:
+        if ch is None or ch.__class__ is Chan or isinstance(ch, Chan):
+            self.chan: Chan[Any] | None = ch
+        elif isinstance(ch, SendOnly):
+            self.chan = ch.chan
+        elif isinstance(ch, RecvOnly):
+            raise TypeError(f"cspy.Send() got a receive-only channel {ch!r}: it cannot be sent on")
+        else:
+            raise TypeError(f"cspy.Send() needs a channel (or None), got {ch!r}")
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Send({self.chan!r}, {self.value!r})"
+
+
+def select(*cases: Recv[Any] | Send[Any], default: bool = False) -> tuple[int, Any, bool]:
+    """Wait until one of ``cases`` can proceed, do it, and return ``(index, value, ok)``.
+
+    For a ``Recv`` case: its value and ``ok`` (False, value None, if the channel is closed and
+    drained). For a ``Send`` case: ``(index, None, True)``. Several ready: one at random.
+    ``default=True``: return ``(-1, None, False)`` at once if none is ready.
+
+    >>> def main():
+    ...     a, b = cspy.Chan[int](1), cspy.Chan[str](1)
+    ...     b.send("hi")
+    ...     return cspy.select(cspy.Recv(a), cspy.Recv(b))
+    >>> cspy.run(main)
+    (1, 'hi', True)
+    """
+    chans = []
+    for c in cases:
+        cls = c.__class__
+        if cls is not Recv and cls is not Send:
+            raise _bad_case(cases)
+        ch = c.chan
+        if ch is not None:
+            chans.append(ch)
+    if not chans:
+        return _select_nil(cases, default)
+    if len(chans) > 1:
+        chans.sort(key=_by_id)  # the global lock order; repeats end up adjacent
+    prev = None
+    for ch in chans:  # lock each distinct channel once (open-coded _lock: the hot path)
+        if ch is not prev:
+            ch._lock.acquire()
+            prev = ch
+    while True:
+        ready = _poll(cases)
+        if not ready:
+            break
+        i = ready[0] if len(ready) == 1 else ready[int(rand().random() * len(ready))]
+        result = _complete(cases, i)
+        if result is not None:
+            _unlock(chans)
+            if result is _CLOSED:
+                raise ChannelClosed(f"send on closed channel {cases[i].chan!r} (select case {i})")
+            return result
+        # The ready waiter was claimed by another select meanwhile: poll again.
+    if default:
+        _unlock(chans)
+        return -1, None, False
+    return _block(cases, chans)
+
+
+def _bad_case(cases: tuple[object, ...]) -> TypeError:
+    for i, c in enumerate(cases):
+        if c.__class__ is not Recv and c.__class__ is not Send:
+            return TypeError(
+                f"cspy.select() argument {i} must be cspy.Recv(ch) or cspy.Send(ch, value), "
+                f"got {c!r}"
+            )
+    raise AssertionError("no bad case")  # pragma: no cover
+
+
+_CLOSED: Any = (-2, None, False)  # _complete's marker: a send case found its channel closed
+
+
+def _lock(chans: list[Chan[Any]]) -> None:
+    """Lock each distinct channel of ``chans`` (sorted by id, so repeats are adjacent)."""
+    prev = None
+    for ch in chans:
+        if ch is not prev:
+            ch._lock.acquire()
+            prev = ch
+
+
+def _unlock(chans: list[Chan[Any]]) -> None:
+    prev = None
+    for ch in reversed(chans):
+        if ch is not prev:
+            ch._lock.release()
+            prev = ch
+
+
+def _select_nil(cases: tuple[Recv[Any] | Send[Any], ...], default: bool) -> tuple[int, Any, bool]:
+    """No case can ever fire (none, or only None channels): default, or block forever."""
+    if default:
+        return -1, None, False
+    current_task()  # outside a task: a clear error rather than a park that cannot happen
+    reason = WaitReason.SELECT if cases else WaitReason.SELECT_NO_CASES
+    park(reason)  # nothing will ever ready us: Go's block()
+    raise AssertionError("a select with no live case was woken")  # pragma: no cover
+
+
+def _poll(cases: tuple[Recv[Any] | Send[Any], ...]) -> list[int]:
+    """Caller holds every case's channel lock: the indexes of the cases that can proceed now."""
+    ready = []
+    i = -1
+    for c in cases:
+        i += 1
+        ch = c.chan
+        if ch is None:
+            continue
+        if c.__class__ is Recv:
+            if ch._buf or ch._closed:
+                ready.append(i)
+            else:
+                q = ch._sendq
+                if q and has_waiter(q):
+                    ready.append(i)
+        elif ch._closed or len(ch._buf) < ch._cap:
+            ready.append(i)
+        else:
+            q = ch._recvq
+            if q and has_waiter(q):
+                ready.append(i)
+    return ready
+
+
+def _complete(cases: tuple[Recv[Any] | Send[Any], ...], i: int) -> tuple[int, Any, bool] | None:
+    """Caller holds the locks: do ready case ``i``. None if it turned out not ready after all."""
+    c = cases[i]
+    ch = c.chan
+    assert ch is not None
+    if c.__class__ is Recv:
+        r = ch.try_recv_locked()
+        return None if r is None else (i, r[0], r[1])
+    if ch._closed:
+        return _CLOSED  # type: ignore[no-any-return]
+    return (i, None, True) if ch.try_send_locked(c.value) else None  # type: ignore[union-attr]
+
+
+def _block(cases: tuple[Recv[Any] | Send[Any], ...], chans: list[Chan[Any]]) -> tuple[int, Any, bool]:
+    """Caller holds the locks of ``chans``: enqueue a sudog per case and park until one fires."""
+    try:
+        task = current_task()
+    except RuntimeError:
+        _unlock(chans)
+        raise RuntimeError(
+            "cspy.select() would block outside a cspy task (e.g. in a cspy.blocking() thread): "
+            "only tasks can wait; pass default=True or select from a task"
+        ) from None
+    token = SelectToken(task, chans)
+    sudogs: list[Sudog | None] = []
+    for i, c in enumerate(cases):
+        ch = c.chan
+        if ch is None:
+            sudogs.append(None)
+            continue
+        if c.__class__ is Recv:
+            sg = Sudog(token, i, None)
+            ch._recvq.append(sg)
+        else:
+            sg = Sudog(token, i, c.value)  # type: ignore[union-attr]
+            ch._sendq.append(sg)
+        sudogs.append(sg)
+    try:
+        park(WaitReason.SELECT, token, token)  # releases every channel lock
+    finally:
+        _dequeue_losers(cases, chans, sudogs, token.index)
+    i = token.index
+    v, ok = task.val, task.ok
+    task.val = None
+    task.ok = True
+    if cases[i].__class__ is Send:
+        if not ok:
+            raise ChannelClosed(
+                f"send on closed channel {cases[i].chan!r} (select case {i}, closed while waiting)"
+            )
+        return i, None, True
+    return i, v, ok
+
+
+def _dequeue_losers(
+    cases: tuple[Recv[Any] | Send[Any], ...],
+    chans: list[Chan[Any]],
+    sudogs: list[Sudog | None],
+    fired: int,
+) -> None:
+    """Remove this select's sudogs, except the one that fired (its waker dequeued it)."""
+    _lock(chans)
+    for i, sg in enumerate(sudogs):
+        if sg is None or i == fired:
+            continue
+        c = cases[i].chan
+        assert c is not None
+        q = c._recvq if cases[i].__class__ is Recv else c._sendq
+        try:
+            q.remove(sg)
+        except ValueError:  # already dropped by a waker that found it dead
+            pass
+    _unlock(chans)

@@ -1,0 +1,174 @@
+"""Mutex (Go's ``sync.Mutex``): mutual exclusion for tasks, with Go's starvation mode.
+
+State (any processor may lock or unlock, so all of it is guarded by real locks):
+
+- ``_held``: a ``threading.Lock`` used only as the "locked" bit, never blocked on. Its
+  non-blocking ``acquire`` is the whole fast path of ``lock`` (one C call, atomic without the
+  GIL); it is released only by ``unlock``, under ``_lock``.
+- ``_lock`` guards everything else:
+- ``_waiters``: parked tasks, FIFO, except that a woken waiter that lost the race goes back to
+  the *front* (it has waited longest).
+- ``_woken``: a waiter has been readied and is on its way to retry. While one is, ``unlock`` does
+  not wake another: waking a crowd that can only queue again is pure cost.
+- ``_starving``: hand-off mode (below).
+
+Two modes, as in Go (see the comment at the top of Go's sync/mutex.go):
+
+- **Normal**: ``unlock`` frees the mutex and wakes the head waiter, which then *competes* with
+  tasks arriving at ``lock``. Newcomers usually win -- they are already running -- so a task
+  can lock and unlock many times without a switch. That is why normal mode is fast, and why it
+  is unfair.
+- **Starvation**: a woken waiter that fails to get the mutex after waiting more than
+  ``STARVATION_THRESHOLD`` switches the mutex to starvation mode. Then ``unlock`` hands
+  ownership straight to the head waiter (``_locked`` stays True across the hand-off), and
+  newcomers queue at the tail: strict FIFO, so no waiter waits behind more than the queue that
+  was ahead of it. The waiter that receives the mutex switches back to normal mode if it is the
+  last waiter or if it waited less than the threshold: starvation mode costs a switch per lock.
+
+Why no wake-up is lost although the fast path skips ``_lock``: a task queues itself and makes its
+last attempt on ``_held`` while holding ``_lock``, and ``unlock`` looks for waiters while holding
+``_lock``; so either ``unlock`` sees the waiter, or it released ``_held`` before the last attempt.
+
+Invariants (under ``_lock``): ``_starving`` implies ``_waiters`` is not empty and ``_held`` is
+taken (a hand-off never frees the mutex), so a newcomer's fast path fails and it queues behind
+the starving waiters.
+
+Why not a plain ``threading.Lock`` as the mutex: it would block the processor's thread, and every
+other task on that processor with it. Here a blocked ``lock`` parks only the task.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+from cspy.scheduler import Task, WaitReason, current_task, now, park, ready
+
+__all__ = ["Mutex", "STARVATION_THRESHOLD"]
+
+# Go's starvationThresholdNs: a waiter that has waited 1 ms is treated as starving. Short enough
+# that no waiter waits much longer than the queue ahead of it; long enough that the fast normal
+# mode handles ordinary contention.
+STARVATION_THRESHOLD = 0.001
+
+_HANDOFF = "handoff"  # task.val of a waiter that was given the mutex by unlock
+
+_UNLOCK_UNLOCKED = "sync: unlock of unlocked mutex (unlock() without a matching lock())"
+
+
+class Mutex:
+    """A mutual exclusion lock for tasks: ``lock()``/``unlock()`` or ``with mu:``.
+
+    Not re-entrant, not owned: any task may unlock it (as in Go).
+
+    >>> def main():
+    ...     mu, total = cspy.Mutex(), [0]
+    ...     def add():
+    ...         with mu:
+    ...             total[0] += 1
+    ...     wg = cspy.WaitGroup()
+    ...     for _ in range(10):
+    ...         wg.add(1)
+    ...         cspy.go(lambda: (add(), wg.done()))
+    ...     wg.wait()
+    ...     return total[0]
+    >>> cspy.run(main)
+    10
+    """
+
+    __slots__ = ("_held", "_lock", "_starving", "_woken", "_waiters")
+
+    def __init__(self) -> None:
+        self._held = threading.Lock()
+        self._lock = threading.Lock()
+        self._starving = False
+        self._woken = False
+        self._waiters: deque[Task] = deque()
+
+    def lock(self) -> None:
+        """Block the task until it owns the mutex."""
+        if not self._held.acquire(False):
+            self._lock_slow()
+
+    def try_lock(self) -> bool:
+        """Take the mutex if it is free; never blocks. True if taken."""
+        return self._held.acquire(False)
+
+    def unlock(self) -> None:
+        """Release the mutex. Unlocking an unlocked mutex raises ``RuntimeError``."""
+        lk = self._lock
+        lk.acquire()
+        if self._starving or (self._waiters and not self._woken):
+            self._unlock_slow()  # a waiter to wake or to hand the mutex to; releases ``_lock``
+            return
+        try:
+            self._held.release()
+        except RuntimeError:
+            raise RuntimeError(_UNLOCK_UNLOCKED) from None
+        finally:
+            lk.release()
+
+    def _lock_slow(self) -> None:
+        """The fast path failed: queue, park, and retry or receive the mutex."""
+        lk = self._lock
+        held = self._held
+        task = current_task()
+        started = 0.0
+        lk.acquire()
+        while True:
+            if held.acquire(False):  # last attempt, under ``_lock`` (see the module comment)
+                lk.release()
+                return
+            if not started:
+                started = now()
+                self._waiters.append(task)
+            else:
+                if now() - started > STARVATION_THRESHOLD:
+                    self._starving = True
+                self._waiters.appendleft(task)  # woken but lost the race: first in line again
+            task.val = None
+            park(WaitReason.MUTEX, lk, self)
+            lk.acquire()
+            if task.val is _HANDOFF:  # unlock gave us the mutex (starvation mode)
+                task.val = None
+                if not self._waiters or now() - started < STARVATION_THRESHOLD:
+                    self._starving = False
+                lk.release()
+                return
+            self._woken = False  # we are the woken waiter; compete for the mutex
+
+    def _unlock_slow(self) -> None:
+        """Caller holds ``_lock``; the mutex is starving (so has waiters), or has waiters and
+        none woken. Releases ``_lock``."""
+        lk = self._lock
+        if not self._held.locked():
+            lk.release()
+            raise RuntimeError(_UNLOCK_UNLOCKED)
+        task = self._waiters.popleft()
+        if self._starving:
+            task.val = _HANDOFF  # ``_held`` stays taken: ownership moves to ``task``
+            if not self._waiters:
+                self._starving = False  # nobody left to starve
+        else:
+            self._held.release()
+            self._woken = True  # until it retries, unlock wakes nobody else (see module comment)
+        lk.release()
+        ready(task)
+
+    def locked(self) -> bool:
+        """Whether some task holds the mutex now (a snapshot, for tests and debugging)."""
+        return self._held.locked()
+
+    def __enter__(self) -> Mutex:
+        if not self._held.acquire(False):
+            self._lock_slow()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.unlock()
+
+    def __repr__(self) -> str:
+        mode = " starving" if self._starving else ""
+        state = "locked" if self._held.locked() else "unlocked"
+        return f"<Mutex {state}{mode} waiters={len(self._waiters)}>"

@@ -1,0 +1,73 @@
+"""schedtrace lines: the documented format, and the writer thread."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cspy
+from cspy.live import LINE_RE, Rates, Sample, Schedtrace, format_line
+from cspy.scheduler import ProcStats, Stats, TaskInfo
+
+pytestmark = pytest.mark.timeout(30)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def proc(pid: int, state: str, runq: int, runnext: bool) -> ProcStats:
+    nxt = TaskInfo(99, "task-99", "runnable", None) if runnext else None
+    return ProcStats(pid, f"cspy-P{pid}", state, None, nxt, runq, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def test_format_line_matches_the_documented_format() -> None:
+    stats = Stats(
+        running=True,
+        procs=[proc(0, "running", 3, True), proc(1, "idle", 0, False)],
+        uptime=1.0042,
+        global_queue=5,
+        tasks=12,
+        runnable=4,
+        waiting=8,
+        steals=7,
+    )
+    line = format_line(Sample(stats, at=0.0, threads=6), Rates(switches=12345.4))
+    assert line == (
+        "SCHED 1004ms: procs=2 idleprocs=1 threads=6 runqueue=5 [4 0] "
+        "tasks=12 runnable=4 waiting=8 steals=7 switches/s=12345"
+    )
+    m = LINE_RE.match(line)
+    assert m and m["local"] == "4 0" and m["switches"] == "12345"
+
+
+def test_writer_prints_lines_while_the_runtime_runs() -> None:
+    out = io.StringIO()
+    trace = Schedtrace(5, out=out)
+    trace.start()
+    try:
+        cspy.run(cspy.sleep, 0.1)
+    finally:
+        trace.stop()
+    lines = out.getvalue().splitlines()
+    assert len(lines) >= 2 and trace.lines == len(lines)
+    assert all(LINE_RE.match(ln) for ln in lines)
+
+
+def test_interval_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive number of milliseconds"):
+        Schedtrace(0)
+
+
+def test_env_var_turns_it_on() -> None:
+    code = "import cspy; cspy.run(cspy.sleep, 0.15)"
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True, text=True, timeout=25,
+        env={"PYTHONPATH": str(ROOT), "CSPY_SCHEDTRACE": "20", "PATH": ""},
+    )
+    assert p.returncode == 0, p.stderr
+    lines = p.stderr.splitlines()
+    assert lines and all(LINE_RE.match(ln) for ln in lines)

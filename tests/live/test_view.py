@@ -1,0 +1,145 @@
+"""The live view end to end: a real workload under a pseudo-terminal, and its fallbacks."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.timeout(60),
+    pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WORKLOAD = textwrap.dedent(
+    """
+    import sys, time
+    import cspy
+
+    def producer(ch, n):
+        for i in range(n):
+            ch.send(i)
+            if i % 10 == 0:
+                cspy.sleep(0.001)
+
+    def main(duration):
+        ch = cspy.Chan(16, name="fan-in")
+        deadline = time.monotonic() + duration
+        total = 0
+        while time.monotonic() < deadline:
+            wg = cspy.WaitGroup()
+            for k in range(50):
+                wg.add(1)
+                def p(k=k):
+                    try:
+                        producer(ch, 20)
+                    finally:
+                        wg.done()
+                cspy.go(p, name=f"producer-{k}")
+            for _ in range(50 * 20):
+                total += ch.recv()
+            wg.wait()
+        return total
+
+    if __name__ == "__main__":
+        print("result", cspy.run(main, float(sys.argv[1])))
+    """
+)
+
+HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
+
+
+def run_in_pty(argv: list[str], env: dict[str, str], interrupt_after: str | None = None) -> tuple[int, str]:
+    """Run ``argv`` on a new pseudo-terminal; return (exit status, everything it wrote).
+
+    With ``interrupt_after``, type Ctrl-C once that text has appeared on the terminal.
+    """
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: its stdin/stdout/stderr are the terminal
+        os.environ.update(env)
+        os.execv(argv[0], argv)
+    out = b""
+    interrupted = False
+    deadline = time.monotonic() + 45
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    break
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+            if interrupt_after and not interrupted and interrupt_after.encode() in out:
+                os.write(fd, b"\x03")  # Ctrl-C: the terminal sends SIGINT to the program
+                interrupted = True
+    finally:
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+@pytest.fixture
+def workload(tmp_path: Path) -> Path:
+    script = tmp_path / "fanin.py"
+    script.write_text(WORKLOAD)
+    return script
+
+
+def term_env() -> dict[str, str]:
+    return {"PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "50"}
+
+
+def test_live_view_updates_and_restores_the_terminal(workload: Path) -> None:
+    status, out = run_in_pty(
+        [sys.executable, "-m", "cspy", "run", str(workload), "1.2", "--live", "--procs", "2"], term_env()
+    )
+    assert status == 0, out[-2000:]
+    uptimes = set(re.findall(r"up (\d+\.\d)s", out))
+    assert len(uptimes) >= 3, f"the dashboard was not redrawn: {uptimes}"
+    assert re.search(r"P0\s+MainThread", out) and re.search(r"P1\s+cspy-P1", out)
+    assert "fan-in" in out, "the busiest channel is listed"
+    assert out.count(HIDE_CURSOR) >= 1 and out.rindex(SHOW_CURSOR) > out.rindex(HIDE_CURSOR)
+    assert "run summary" in out and "on 2 processor(s)" in out
+    assert "result " in out, "the program's own output is kept"
+
+
+def test_ctrl_c_restores_the_terminal_and_exits_cleanly(workload: Path) -> None:
+    status, out = run_in_pty(
+        [sys.executable, "-m", "cspy", "run", str(workload), "30", "--live"], term_env(), interrupt_after="P0 "
+    )
+    assert status == 130, out[-2000:]
+    assert out.rindex(SHOW_CURSOR) > out.rindex(HIDE_CURSOR)
+    assert "cspy: interrupted" in out and "Traceback" not in out
+    assert "run summary" in out
+
+
+def test_without_a_terminal_live_falls_back_to_schedtrace(workload: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CSPY_LIVE="1", CSPY_SCHEDTRACE="50")
+    proc = subprocess.run(
+        [sys.executable, str(workload), "0.3"], capture_output=True, text=True, env=env, timeout=50
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("result ")
+    assert "\x1b[" not in proc.stdout, "no dashboard drawn into a pipe"
+    assert proc.stderr.count("the live view needs a terminal") == 1
+    assert "SCHED " in proc.stderr

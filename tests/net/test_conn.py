@@ -1,0 +1,367 @@
+"""Conn and dial: echo under load, deadlines, resets, closing, contexts, turns."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import threading
+from typing import Any
+
+import pytest
+
+import cspy
+from tests.conftest import PROCS
+from tests.net.conftest import CancelledForTest, FakeContext, echo_server, read_exactly
+
+# 1,000 concurrent client tasks. Each sends 20 messages by default (20,000 round trips per run,
+# a few seconds); CSPY_NET_ECHO_MESSAGES=100 runs the full 100,000 (about 20-30 s per run on a
+# shared 2-core machine, too slow for every test run).
+CLIENTS = 1000
+MESSAGES = int(os.environ.get("CSPY_NET_ECHO_MESSAGES", "20"))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("procs", [1, 2])
+def test_echo_many_concurrent_clients_every_byte_in_order(procs: int, no_leaks: None) -> None:
+    def client(addr: tuple[str, int], cid: int, got: list[int], wg: cspy.WaitGroup) -> None:
+        with cspy.net.dial(*addr) as conn:
+            for seq in range(MESSAGES):
+                msg = struct.pack("!II", cid, seq) + bytes([seq % 256]) * (seq % 37)
+                conn.write(msg)
+                assert read_exactly(conn, len(msg)) == msg
+                got[cid] += 1
+        wg.done()
+
+    def main() -> list[int]:
+        ln = cspy.net.listen("127.0.0.1", 0, backlog=CLIENTS)
+        cspy.go(echo_server, ln)
+        got = [0] * CLIENTS
+        wg = cspy.WaitGroup()
+        wg.add(CLIENTS)
+        for cid in range(CLIENTS):
+            cspy.go(client, ln.addr, cid, got, wg)
+        wg.wait()
+        ln.close()
+        return got
+
+    assert cspy.run(main, procs=procs) == [MESSAGES] * CLIENTS
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_read_deadline_fires_and_connection_stays_usable(procs: int) -> None:
+    def main() -> tuple[bytes, bytes]:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        with cspy.net.dial(*ln.addr) as conn:
+            conn.set_read_deadline(0.05)
+            with pytest.raises(cspy.net.Timeout, match="i/o timeout"):
+                conn.read()
+            # Past the deadline every read fails at once, data or not (Go's semantics).
+            with pytest.raises(TimeoutError):
+                conn.read()
+            conn.set_read_deadline(None)
+            conn.write(b"still")
+            first = read_exactly(conn, 5)
+            conn.set_deadline(5.0)
+            conn.write(b"there")
+            return first, read_exactly(conn, 5)
+
+    assert cspy.run(main, procs=procs) == (b"still", b"there")
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_new_deadline_applies_to_a_read_in_progress(procs: int) -> None:
+    def main() -> str:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        conn = cspy.net.dial(*ln.addr)
+        out: cspy.Chan[str] = cspy.Chan(1)
+
+        def reader() -> None:
+            try:
+                conn.read()
+                out.send("read returned")
+            except cspy.net.Timeout:
+                out.send("timeout")
+
+        cspy.go(reader)
+        cspy.sleep(0.05)  # the reader is parked with no deadline
+        conn.set_read_deadline(0.01)
+        return out.recv()
+
+    assert cspy.run(main, procs=procs) == "timeout"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_write_deadline_fires_when_the_peer_does_not_read(procs: int) -> None:
+    def main() -> int:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        conn = cspy.net.dial(*ln.addr)
+        peer = ln.accept()  # never reads
+        conn.set_write_deadline(0.1)
+        chunk = b"x" * 65536
+        written = 0
+        with pytest.raises(cspy.net.Timeout, match="write tcp"):
+            for _ in range(10_000):  # a few MB fill both socket buffers long before that
+                written += conn.write(chunk)
+        peer.close()
+        conn.close()
+        return written
+
+    assert cspy.run(main, procs=procs) > 0
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_large_write_arrives_whole(procs: int) -> None:
+    size = 4 * 1024 * 1024
+
+    def main() -> bool:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        data = bytes(range(256)) * (size // 256)
+
+        def sender() -> None:
+            with cspy.net.dial(*ln.addr) as conn:
+                assert conn.write(data) == size
+
+        cspy.go(sender)
+        with ln.accept() as conn:
+            got = bytearray()
+            while chunk := conn.read(100_000):
+                got += chunk
+        return bytes(got) == data
+
+    assert cspy.run(main, procs=procs)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_peer_reset_raises_in_the_reading_task_only(procs: int) -> None:
+    def main() -> tuple[str, bytes]:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        victim = cspy.net.dial(*ln.addr)
+        peer = ln.accept()
+        cspy.go(echo_server, ln)
+        other = cspy.net.dial(*ln.addr)
+        result: cspy.Chan[str] = cspy.Chan(1)
+
+        def reader() -> None:
+            try:
+                victim.read()
+                result.send("no error")
+            except ConnectionResetError as exc:
+                result.send(exc.strerror)
+
+        cspy.go(reader)
+        cspy.sleep(0.02)
+        # Abort the connection: SO_LINGER 0 makes close send RST instead of FIN.
+        peer._fd.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        peer.close()
+        msg = result.recv()
+        other.write(b"unaffected")
+        return msg, read_exactly(other, 10)
+
+    msg, echoed = cspy.run(main, procs=procs)
+    assert "connection reset by peer" in msg and msg.startswith("read tcp 127.0.0.1:")
+    assert echoed == b"unaffected"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_close_wakes_a_blocked_read_with_a_clear_error(procs: int) -> None:
+    def main() -> str:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        conn = cspy.net.dial(*ln.addr)
+        out: cspy.Chan[str] = cspy.Chan(1)
+
+        def reader() -> None:
+            try:
+                conn.read()
+            except cspy.net.ClosedError as exc:
+                out.send(str(exc))
+
+        cspy.go(reader)
+        cspy.sleep(0.02)
+        conn.close()
+        conn.close()  # twice is fine
+        msg = out.recv()
+        with pytest.raises(cspy.net.ClosedError):
+            conn.write(b"x")
+        return msg
+
+    assert "use of closed network connection" in cspy.run(main, procs=procs)
+
+
+def test_dial_refused_names_the_address() -> None:
+    # A port that was just free: bind, read the port, close, dial.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+
+    def main() -> str:
+        with pytest.raises(ConnectionRefusedError) as info:
+            cspy.net.dial("127.0.0.1", port)
+        return info.value.strerror
+
+    assert cspy.run(main) == f"dial tcp 127.0.0.1:{port}: connection refused"
+
+
+def test_dial_by_name_and_addresses() -> None:
+    def main() -> tuple[Any, Any, bytes]:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        with cspy.net.dial("localhost", ln.addr[1], timeout=5.0) as conn:
+            conn.write(b"hi")
+            return conn.remote_addr, conn.local_addr, read_exactly(conn, 2)
+
+    remote, local, data = cspy.run(main)
+    assert remote[1] > 0 and local[0] == "127.0.0.1" and data == b"hi"
+
+
+def test_close_write_sends_end_of_stream_and_reading_still_works() -> None:
+    def main() -> bytes:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        with cspy.net.dial(*ln.addr) as conn:
+            conn.write(b"abc")
+            conn.close_write()
+            got = b""
+            while data := conn.read():
+                got += data
+            return got
+
+    assert cspy.run(main) == b"abc"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_concurrent_readers_take_turns_each_byte_once(procs: int) -> None:
+    n = 2000
+
+    def main() -> list[int]:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        conn = cspy.net.dial(*ln.addr)
+        peer = ln.accept()
+        got: cspy.Chan[bytes] = cspy.Chan(100)
+        wg = cspy.WaitGroup()
+
+        def reader() -> None:
+            while data := conn.read(7):
+                got.send(data)
+            wg.done()
+
+        for _ in range(4):
+            wg.add(1)
+            cspy.go(reader)
+        for i in range(n):
+            peer.write(struct.pack("!I", i))
+        peer.close()
+        cspy.go(lambda: (wg.wait(), got.close()))
+        buf = b"".join(got)
+        return sorted(struct.unpack(f"!{n}I", buf))
+
+    assert cspy.run(main, procs=procs) == list(range(n))
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_context_cancel_wakes_a_blocked_read(procs: int) -> None:
+    def main() -> str:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        conn = cspy.net.dial(*ln.addr)
+        ctx = FakeContext()
+        out: cspy.Chan[str] = cspy.Chan(1)
+
+        def reader() -> None:
+            try:
+                conn.read(ctx=ctx)
+                out.send("read returned")
+            except CancelledForTest:
+                out.send("cancelled")
+
+        cspy.go(reader)
+        cspy.sleep(0.02)
+        ctx.cancel()
+        first = out.recv()
+        # The connection is still usable, and an uncancelled context does not disturb a read.
+        with pytest.raises(CancelledForTest):
+            conn.read(ctx=ctx)
+        conn.write(b"ok")
+        return first + ":" + read_exactly(conn, 2).decode()
+
+    assert cspy.run(main, procs=procs) == "cancelled:ok"
+
+
+def test_context_that_is_not_cancelled_leaves_reads_alone() -> None:
+    def main() -> bytes:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        ctx = FakeContext()
+        conn = cspy.net.dial(*ln.addr, ctx=ctx)
+        got = b""
+        for i in range(50):
+            conn.write(bytes([i]))
+            got += conn.read(1, ctx=ctx)
+        ctx.cancel()
+        return got
+
+    assert cspy.run(main) == bytes(range(50))
+
+
+def test_with_cspy_context_when_available() -> None:
+    context = pytest.importorskip("cspy.context")
+
+    def main() -> str:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        conn = cspy.net.dial(*ln.addr)
+        ctx, cancel = context.with_cancel(context.background())
+        cspy.go(lambda: (cspy.sleep(0.02), cancel()))
+        try:
+            conn.read(ctx=ctx)
+        except BaseException as exc:
+            return type(exc).__name__
+        return "read returned"
+
+    assert cspy.run(main) == "Canceled"
+
+
+def test_bad_arguments_are_explained() -> None:
+    def main() -> None:
+        with pytest.raises(ValueError, match="port"):
+            cspy.net.dial("127.0.0.1", 70000)
+        with pytest.raises(TypeError, match="host"):
+            cspy.net.dial(None, 80)  # type: ignore[arg-type]
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        with cspy.net.dial(*ln.addr) as conn:
+            with pytest.raises(ValueError, match="max_bytes"):
+                conn.read(0)
+            with pytest.raises(TypeError, match="seconds"):
+                conn.set_deadline("soon")  # type: ignore[arg-type]
+
+    cspy.run(main)
+
+
+def test_timeout_is_a_timeout_error() -> None:
+    assert issubclass(cspy.net.Timeout, TimeoutError)
+    assert issubclass(cspy.net.ClosedError, OSError)
+
+
+def test_server_talks_to_a_plain_socket_thread() -> None:
+    """A peer outside the runtime (a plain blocking socket on a thread) sees ordinary TCP."""
+    def main() -> bytes:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        cspy.go(echo_server, ln)
+        out: list[bytes] = []
+
+        def peer() -> None:
+            with socket.create_connection(ln.addr) as s:
+                s.sendall(b"plain")
+                out.append(s.recv(5))
+
+        t = threading.Thread(target=peer)
+        t.start()
+        cspy.blocking(t.join)
+        return out[0]
+
+    assert cspy.run(main) == b"plain"
+
+

@@ -1,0 +1,5 @@
+"""Must FAIL ``mypy --strict``: ``after`` returns a receive-only channel."""
+
+import cspy
+
+cspy.after(1.0).send(2.0)

@@ -1,0 +1,5 @@
+"""Must FAIL ``mypy --strict``: only the sending side may close."""
+
+import cspy
+
+cspy.Chan[int]().recv_only().close()

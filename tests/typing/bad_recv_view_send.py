@@ -1,0 +1,6 @@
+"""Must FAIL ``mypy --strict``: a receive-only view has no ``send``."""
+
+import cspy
+
+ch = cspy.Chan[int]()
+ch.recv_only().send(1)
