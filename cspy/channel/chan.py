@@ -57,6 +57,7 @@ _ids_lock = threading.Lock()
 _last_id = 0
 
 _tracking = False
+_trackers = 0  # nested track_channels(True) calls still open
 _tracked: weakref.WeakSet[Chan[Any]] = weakref.WeakSet()
 _tracked_lock = threading.Lock()
 
@@ -451,7 +452,10 @@ def _track(ch: Chan[Any]) -> None:
 
 
 def track_channels(on: bool) -> None:
-    """Start (``True``) or stop remembering newly created channels, for the live view.
+    """Start (``True``) or stop (``False``) remembering newly created channels, for the live view.
+
+    Calls nest: tracking stays on until every ``True`` has been matched by a ``False`` (so one
+    observer finishing does not blind another), and the remembered set is dropped then.
 
     >>> cspy.channel.track_channels(True)
     >>> ch = cspy.Chan[int]()
@@ -459,10 +463,11 @@ def track_channels(on: bool) -> None:
     True
     >>> cspy.channel.track_channels(False)
     """
-    global _tracking
-    _tracking = bool(on)
-    if not on:
-        with _tracked_lock:
+    global _tracking, _trackers
+    with _tracked_lock:
+        _trackers = _trackers + 1 if on else max(0, _trackers - 1)
+        _tracking = _trackers > 0
+        if not _tracking:
             _tracked.clear()
 
 
