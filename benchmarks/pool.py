@@ -12,7 +12,6 @@ cost of the extra processor; a free-threaded build is where it should approach 2
 from __future__ import annotations
 
 from time import perf_counter
-from typing import Any, Callable
 
 from benchmarks.spec import Impl, Measurement, Workload, check
 
@@ -89,29 +88,19 @@ def jobs_chan_workers(n: int, procs: int) -> Measurement:
     return cspy.run(main, procs=procs)  # type: ignore[no-any-return]
 
 
-def _method(obj: Any, *names: str) -> Callable[..., Any]:
-    for name in names:
-        fn = getattr(obj, name, None)
-        if fn is not None:
-            return fn  # type: ignore[no-any-return]
-    raise AttributeError(f"{type(obj).__name__} has none of {names}: update benchmarks/pool.py")
-
-
 def jobs_x_pool(n: int, procs: int) -> Measurement:
-    """``cspy.x.pool.Pool(workers)``; submits with ``go``/``submit`` and drains with
-    ``wait``/``close``/``join``, whichever the pool has."""
+    """``cspy.x.pool.Pool(workers)``: ``submit`` per job (a Future each), ``close`` drains."""
     import cspy
-    from cspy.x.pool import Pool  # type: ignore[import-not-found]
+    from cspy.x.pool import Pool
 
     def main() -> Measurement:
         out = [0]
         pool = Pool(WORKERS)
-        submit = _method(pool, "go", "submit", "spawn")
-        finish = _method(pool, "wait", "close", "join")
+        submit = pool.submit
         t0 = perf_counter()
         for x in range(n):
             submit(small_job, x, out)
-        finish()
+        pool.close()  # waits until every queued job has run
         total = perf_counter() - t0
         check(out[0] == n * (n - 1) // 2, "every job ran once")
         return {"total": total, "ops": n, "switches": cspy.stats().switches}
