@@ -56,6 +56,11 @@ CHAN_SEND, CHAN_RECEIVE = WaitReason.CHAN_SEND, WaitReason.CHAN_RECEIVE
 _ids_lock = threading.Lock()
 _last_id = 0
 
+# Stands in for a deque that was never needed (see Chan.__init__). Reading it works like an empty
+# deque; any attempt to add to it fails loudly instead of losing a value.
+_EMPTY: Any = ()
+_TUPLE: Any = tuple
+
 _tracking = False
 _trackers = 0  # nested track_channels(True) calls still open
 _tracked: weakref.WeakSet[Chan[Any]] = weakref.WeakSet()
@@ -93,12 +98,14 @@ class Chan(SendChan[T], RecvChan[T]):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"channel name must be a str or None, got {name!r}")
         self._lock = threading.Lock()
-        self._buf: deque[T] = deque()
+        # Parked tasks cost memory: an unbuffered channel never stores a value, and the wait
+        # queues are made on first use, so an idle channel holds no deque (~760 bytes each).
+        self._buf: deque[T] = deque() if capacity else _EMPTY
         self._cap = capacity
         self._limit = capacity  # what ``len(buf)`` must stay below to buffer: -1 once closed
         self._closed = False
-        self._sendq: deque[Waiter] = deque()
-        self._recvq: deque[Waiter] = deque()
+        self._sendq: deque[Waiter] = _EMPTY
+        self._recvq: deque[Waiter] = _EMPTY
         self.id = _new_id()  # unique; also the global order in which select locks channels
         self.name = name
         if _tracking:
@@ -144,6 +151,8 @@ class Chan(SendChan[T], RecvChan[T]):
                     raise _no_task("send on a channel") from None
                 task.val = value
                 sendq = self._sendq
+                if sendq.__class__ is _TUPLE:
+                    sendq = self._sendq = deque()
                 sendq.append(task)
                 try:
                     park(CHAN_SEND, lock, self, task)
@@ -168,6 +177,8 @@ class Chan(SendChan[T], RecvChan[T]):
         task = _this_task(lock, "send on a channel")
         task.val = value
         sendq = self._sendq
+        if sendq.__class__ is _TUPLE:
+            sendq = self._sendq = deque()
         sendq.append(task)
         try:
             park(CHAN_SEND, lock, self, task)
@@ -235,6 +246,8 @@ class Chan(SendChan[T], RecvChan[T]):
                 lock.release()
                 raise _no_task("receive from a channel") from None
             recvq = self._recvq
+            if recvq.__class__ is _TUPLE:
+                recvq = self._recvq = deque()
             recvq.append(task)
             try:
                 park(CHAN_RECEIVE, lock, self, task)
@@ -274,6 +287,8 @@ class Chan(SendChan[T], RecvChan[T]):
             return r
         task = _this_task(lock, "receive from a channel")
         recvq = self._recvq
+        if recvq.__class__ is _TUPLE:
+            recvq = self._recvq = deque()
         recvq.append(task)
         try:
             park(CHAN_RECEIVE, lock, self, task)
@@ -337,6 +352,17 @@ class Chan(SendChan[T], RecvChan[T]):
         lock.release()
         for w in woken:
             _wake(w, None, False)
+
+    def _enqueue_waiter(self, w: Waiter, sending: bool) -> None:
+        """Caller holds the lock: add a select's waiter record to the send or receive queue."""
+        if sending:
+            if self._sendq.__class__ is _TUPLE:
+                self._sendq = deque()
+            self._sendq.append(w)
+        else:
+            if self._recvq.__class__ is _TUPLE:
+                self._recvq = deque()
+            self._recvq.append(w)
 
     # ---- iteration, size, views ----------------------------------------------------------------
 

@@ -224,10 +224,10 @@ def _block(cases: tuple[Recv[Any] | Send[Any], ...], chans: list[Chan[Any]]) -> 
             continue
         if c.__class__ is Recv:
             sg = Sudog(token, i, None)
-            ch._recvq.append(sg)
+            ch._enqueue_waiter(sg, False)
         else:
             sg = Sudog(token, i, c.value)  # type: ignore[union-attr]
-            ch._sendq.append(sg)
+            ch._enqueue_waiter(sg, True)
         sudogs.append(sg)
     try:
         park(WaitReason.SELECT, token, token)  # releases every channel lock

@@ -274,7 +274,7 @@ def _connect(
 ) -> Conn:
     sock = socket.socket(family, type_, proto)
     fd = FD(sock, poller, target[len("dial ") :])
-    fd.deadline[WRITE] = deadline
+    fd.set_deadline(WRITE, deadline)
     try:
         fd.begin(WRITE, "dial")
         try:

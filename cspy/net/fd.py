@@ -34,7 +34,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-import trio  # type: ignore[import-untyped,unused-ignore]
+import trio
 
 from cspy.net.errors import ClosedError, Timeout
 from cspy.scheduler import WaitReason, current_task, park, ready

@@ -35,7 +35,7 @@ import inspect
 import threading
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
-import trio  # type: ignore[import-untyped,unused-ignore]
+import trio
 
 from cspy.scheduler import WaitReason, current_task, park, ready, running
 
@@ -47,7 +47,6 @@ __all__ = ["Netpoller", "netpoller", "call_async"]
 T = TypeVar("T")
 
 _pollers_lock = threading.Lock()
-_pollers: dict[Runtime, Netpoller] = {}  # the running runtime's poller, once started
 
 
 class Netpoller:
@@ -132,8 +131,8 @@ class Netpoller:
         self.submit(self._cancel_all, None)
         self._thread.join()
         with _pollers_lock:
-            if _pollers.get(self.rt) is self:
-                del _pollers[self.rt]
+            if self.rt.netpoller is self:
+                self.rt.netpoller = None
 
     # ---- the poller thread ------------------------------------------------------------------
 
@@ -202,13 +201,16 @@ def netpoller() -> Netpoller:
             "cspy.net and cspy.call_async need a running runtime: start the program with "
             "cspy.run(main) and use them from a task"
         )
+    p: Netpoller | None = rt.netpoller
+    if p is not None:
+        return p
     with _pollers_lock:
-        p = _pollers.get(rt)
+        p = rt.netpoller
         if p is not None:
             return p
         if rt.stopping:
             raise RuntimeError("cspy.net: the runtime is stopping; the network poller is not available")
-        p = _pollers[rt] = Netpoller(rt)
+        p = rt.netpoller = Netpoller(rt)
         p.start()
     return p
 

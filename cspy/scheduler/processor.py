@@ -94,7 +94,6 @@ class Processor(RunQueue):
         self.thread_ident = 0
         self.thread_name = ""
         self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
-        self.runners: set[Stack] = set()  # every live runner, for shutdown
         self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
         self.id_next = self.id_end = 0
         # Counters (owner writes, anyone reads; see stats.py).
@@ -269,9 +268,7 @@ class Processor(RunQueue):
             self.hub.switch()
 
     def _new_runner(self) -> Stack:
-        g = Stack(self._runner_main, self.hub, self)
-        self.runners.add(g)
-        return g
+        return Stack(self._runner_main, self.hub, self)
 
     def _runner_main(self, task: Task) -> None:
         """Body of a runner greenlet: run tasks, one after another, until the pool is full."""
@@ -286,16 +283,23 @@ class Processor(RunQueue):
             self.tasks[task.id] = task
             fn, args, kwargs = task.fn, task.args, task.kwargs
             task.fn = None
-            task.args = ()
-            task.kwargs = {}
-            assert fn is not None
+            task.args = task.kwargs = None  # the task no longer keeps its arguments alive
+            assert fn is not None and args is not None
             try:
-                result = fn(*args, **kwargs)
+                # A plain call with positional arguments is inlined by the interpreter; a call
+                # with ``*args`` recurses in C, and that C stack is saved with every parked task.
+                if kwargs:
+                    result = fn(*args, **kwargs)
+                elif len(args) == 1:
+                    result = fn(args[0])
+                elif not args:
+                    result = fn()
+                else:
+                    result = fn(*args)
             except BaseException as exc:  # a task's exception ends the program, like a panic
                 result = None
                 if rt.stopping:  # killed at shutdown (GreenletExit), or raised while unwinding
                     self._task_done(g, task)
-                    self.runners.discard(g)
                     return
                 rt.fail(task, exc)
             del fn, args, kwargs
@@ -311,7 +315,6 @@ class Processor(RunQueue):
             if len(self.free) >= RUNNER_POOL_MAX:
                 if nxt is not None:
                     self.runqput(nxt, next=True)
-                self.runners.discard(g)
                 return  # the greenlet ends; its parent, the hub, schedules
             self.free.append(g)
             self.current = None
@@ -360,13 +363,14 @@ class Processor(RunQueue):
         whenever the garbage collector finds them. Blocking calls in that unwinding fail fast.
         """
         self.current = None
-        for g in list(self.runners):
+        # Every runner is either running a task of this processor or waiting in the pool.
+        runners = [t.glet for t in list(self.tasks.values())] + self.free
+        for g in runners:
             if g:  # started and not dead
                 try:
                     g.throw(GreenletExit)
                 except BaseException:  # noqa: S110 - nothing can be done about it at shutdown
                     pass
-        self.runners.clear()
         self.free.clear()
         self.tasks.clear()
         self.clear_runq()

@@ -129,6 +129,7 @@ class Runtime:
         self.threads: list[threading.Thread] = []
         self.sysmon: Any = None
         self.offload: Any = None
+        self.netpoller: Any = None  # cspy.net's trio thread, started on first use
         self.on_stop: list[Callable[[], None]] = []  # e.g. the netpoller's shutdown
 
     # ---- ids and spawning ---------------------------------------------------------------

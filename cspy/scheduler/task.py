@@ -91,8 +91,8 @@ class Task:
         self,
         tid: int,
         fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+        args: tuple[Any, ...] | None,
+        kwargs: dict[str, Any] | None,
         name: str | None = None,
     ) -> None:
         # Spawning is hot: constants come from module globals, and the default name is made

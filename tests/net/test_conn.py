@@ -365,3 +365,21 @@ def test_server_talks_to_a_plain_socket_thread() -> None:
     assert cspy.run(main) == b"plain"
 
 
+
+
+def test_read_with_a_context_timeout_raises_deadline_exceeded() -> None:
+    context = pytest.importorskip("cspy.context")
+
+    def main() -> str:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        conn = cspy.net.dial(*ln.addr)
+        ctx, cancel = context.with_timeout(context.background(), 0.05)
+        try:
+            conn.read(ctx=ctx)
+        except context.DeadlineExceeded:
+            return "deadline exceeded"
+        finally:
+            cancel()
+        return "read returned"
+
+    assert cspy.run(main) == "deadline exceeded"
