@@ -32,7 +32,7 @@ from pathlib import Path
 
 import cspy
 
-__all__ = ["CHAPTERS", "Example", "examples_root", "discover", "find", "main"]
+__all__ = ["CHAPTERS", "Example", "examples_root", "discover", "find", "listing", "main", "tour"]
 
 # Chapter folders in reading order: first the Go by Example basics, then the classic patterns
 # built from them, then the cookbook of bottlenecks that needs both.
@@ -136,21 +136,22 @@ def _command(ex: Example, args: list[str]) -> list[str]:
     return [sys.executable, str(ex.path), *args]
 
 
-def list_examples(out: list[str]) -> int:
-    """Append the listing, grouped by chapter, to ``out``."""
-    examples = discover()
+def listing(examples: list[Example]) -> str:
+    """The examples grouped by chapter: a title line, then a line per example."""
     width = max((len(ex.name) for ex in examples), default=0)
+    lines: list[str] = []
     chapter = None
     for ex in examples:
         if ex.chapter != chapter:
             chapter = ex.chapter
-            out.append("")
-            out.append(ex.chapter_title)
-        out.append(f"  {ex.name:<{width}}  {ex.summary}")
-    out.append("")
-    out.append("Run one with `cspy examples run NAME [--procs N] [--live] [example flags]`,")
-    out.append("all of them with `cspy examples tour`.")
-    return 0
+            lines += ["", ex.chapter_title]
+        lines.append(f"  {ex.name:<{width}}  {ex.summary}")
+    lines += [
+        "",
+        "Run one with `cspy examples run NAME [--procs N] [--live] [example flags]`,",
+        "all of them with `cspy examples tour`.",
+    ]
+    return "\n".join(lines)
 
 
 def run_example(name: str, args: list[str], procs: int | None, live: bool) -> int:
@@ -159,11 +160,12 @@ def run_example(name: str, args: list[str], procs: int | None, live: bool) -> in
     return subprocess.call(_command(ex, args), env=_child_env(procs, live))
 
 
-def tour(procs: int | None, timeout: float, only: list[str] | None = None) -> int:
+def tour(procs: int | None, timeout: float, only: list[str] | None = None,
+         root: Path | None = None) -> int:
     """Run every example (default flags) in turn; a line each; 0 only if all succeed."""
-    examples = discover()
+    examples = discover(root)
     if only:
-        examples = [find(name) for name in only]
+        examples = [find(name, root) for name in only]
     width = max((len(ex.name) for ex in examples), default=0)
     failed: list[tuple[Example, str]] = []
     started = time.monotonic()
@@ -275,10 +277,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_example(args.name, passed, procs, live)
         if args.command == "tour":
             return tour(args.procs, args.timeout, args.names)
-        out: list[str] = []
-        list_examples(out)
-        print("\n".join(out))
+        print(listing(discover()))
         return 0
     except (LookupError, ValueError, FileNotFoundError) as exc:
         print(f"cspy examples: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C reached the example too; it has said what it had to
+        return 130

@@ -17,10 +17,10 @@ import cspy
 
 
 def program(period: float, ticks: int) -> None:
+    start = time.monotonic()
     ticker = cspy.Ticker(period)
     done = cspy.Chan[bool]()
     count = cspy.Chan[int](1)
-    start = time.monotonic()
 
     def listen() -> None:
         seen = 0

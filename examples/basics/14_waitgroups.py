@@ -5,7 +5,7 @@ Go idiom (Go by Example, "WaitGroups"): `wg.Add(1)` before each `go`, `defer wg.
 Here `try/finally` plays `defer`, so a worker that fails still counts down.
 
 Live view (`cspy examples run waitgroups --live --n 10000 --work 1`): --n workers parked on
-"sleep", main parked on "waitgroup" until the counter reaches zero.
+"sleep", main parked on "sync.WaitGroup.Wait" until the counter reaches zero.
 """
 
 from __future__ import annotations

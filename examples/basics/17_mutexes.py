@@ -5,8 +5,8 @@ Go idiom (Go by Example, "Mutexes"): a `Container` with a `sync.Mutex` and a map
 version reads, yields (as any blocking call inside would), then writes -- and other tasks'
 updates in between are lost. A task switch can happen wherever a task blocks.
 
-Live view (`cspy examples run mutexes --live --n 200000`): tasks parked on "mutex" queue up
-behind the holder.
+Live view (`cspy examples run mutexes --live --n 200000`): tasks parked on "sync.Mutex.Lock"
+queue up behind the holder.
 """
 
 from __future__ import annotations

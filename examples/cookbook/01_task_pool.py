@@ -8,7 +8,7 @@ work at the same rate with --workers tasks, and its bounded queue pushes back on
 Printed side by side: jobs/s, peak tasks alive, peak jobs in flight.
 
 Live view (`cspy examples run task_pool --live --jobs 200000`): unbounded, the task count
-shoots up to --jobs with nearly all parked on "semaphore"; pooled, it stays at --workers.
+shoots up to --jobs with nearly all parked on "semacquire"; pooled, it stays at --workers.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ overlapping. Sharding divides the queue by --shards; the atomic takes the wait o
 lock, so all waits overlap. All three must count exactly.
 
 Live view (`cspy examples run lock_contention --live --tasks 1000 --ops 2000`): during the
-mutex phase nearly every task is parked on "mutex"; during the sharded phase far fewer.
+mutex phase nearly every task is parked on "sync.Mutex.Lock"; during the sharded phase far fewer.
 """
 
 from __future__ import annotations

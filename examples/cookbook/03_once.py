@@ -7,7 +7,7 @@ With `cspy.Once`, the first caller runs the loader and the others *wait* for it 
 (they never see a half-built value), then all share the one result.
 
 Live view (`cspy examples run once --live --tasks 10000 --load 2`): one task in "sleep" (the
-loader), every other one parked on the Once until it finishes.
+loader), every other one parked on "sync.Once.Do" until it finishes.
 """
 
 from __future__ import annotations

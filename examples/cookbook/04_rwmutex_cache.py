@@ -6,7 +6,7 @@ seconds: a copy, a serialisation) the cache serves them all at once, where a pla
 queue them one by one. Writers are exclusive and are not starved by a stream of readers.
 
 Live view (`cspy examples run rwmutex_cache --live --readers 1000 --seconds 5`): with the
-Mutex, readers queue on "mutex"; with the RWMutex they sleep side by side inside the lock.
+Mutex, readers queue on "sync.Mutex.Lock"; with the RWMutex they sleep side by side inside the lock.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ on a temporary file, queried through `cspy.blocking` (only the asking task waits
 keeps running the others), with --latency seconds added per query to play a busy server.
 
 Live view (`cspy examples run singleflight_cache --live --requests 5000 --latency 1`): naive,
-the "blocking" count spikes to one per request; with singleflight, to one per key while all
+the "blocking call" count spikes to one per request; with singleflight, to one per key while all
 other requests park waiting for the leader's result.
 """
 

@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overload", type=float, default=3, help="offered load / rate (default 3)")
     parser.add_argument("--seconds", type=float, default=1.0, help="duration of each run (default 1)")
     parser.add_argument("--clients", type=int, default=10, help="client tasks (default 10)")
-    parser.add_argument("--slot", type=float, default=0.25, help="table column width in seconds (default 0.25)")
+    parser.add_argument("--slot", type=float, default=0.25, help="seconds per table column (default 0.25)")
     args = parser.parse_args(argv)
     cspy.run(program, args.rate, args.burst, args.overload, args.seconds, args.clients, args.slot)
 

@@ -66,7 +66,7 @@ def program(clients: int, phase: float, threshold: int, open_timeout: float) -> 
     for name, down in (("healthy", False), ("failing", True), ("recovered", False)):
         service.down = down
         before = (service.calls.load(), served.load(), fallbacks.load())
-        print(f"phase {name}:")
+        print(f"== {name} ==")
         cspy.sleep(phase)
         calls, ok, fell_back = (service.calls.load() - before[0], served.load() - before[1],
                                 fallbacks.load() - before[2])

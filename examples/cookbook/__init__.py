@@ -1,6 +1,7 @@
 """Cookbook: high-concurrency bottlenecks and the tool that removes each one.
 
 Task pools against unbounded spawning, lock choice under contention, lazy initialisation,
-read-mostly caches, singleflight against a cache stampede, rate limiters, circuit breakers and
-parallel batches -- each prints the numbers that show the difference.
+read-mostly caches, singleflight against a cache stampede, rate limiters, circuit breakers,
+parallel batches and an API gateway over real TCP -- each prints the numbers that show the
+difference.
 """

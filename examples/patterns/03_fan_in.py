@@ -50,7 +50,7 @@ def program(sources: int, n: int) -> None:
         cspy.go(talker, name, n, ch.send_only())
         inputs.append(ch.recv_only())
 
-    received = []
+    received: list[str] = []
     for msg in fan_in(*inputs):
         if len(received) < 10:
             print(msg)

@@ -17,7 +17,7 @@ import time
 import cspy
 
 
-def whisper(left: cspy.SendChan[int], right: cspy.RecvChan[int]) -> None:
+def whisper(left: cspy.Chan[int], right: cspy.Chan[int]) -> None:
     left.send(1 + right.recv())
 
 
@@ -27,7 +27,7 @@ def program(n: int) -> None:
     left = leftmost
     for _ in range(n):
         right: cspy.Chan[int] = cspy.Chan()
-        cspy.go(whisper, left.send_only(), right.recv_only())
+        cspy.go(whisper, left, right)
         left = right
     built = time.monotonic() - start
     peak = cspy.num_tasks()

@@ -8,7 +8,7 @@ stalls only the task that reads, never its processor. The default folder is the 
 cspy package itself.
 
 Live view (`cspy examples run bounded_parallelism --live --root /usr/lib --workers 8`):
-exactly --workers tasks busy in "blocking" or "chan receive", a walker ahead of them.
+exactly --workers tasks busy in "blocking call" or "chan receive", a walker ahead of them.
 """
 
 from __future__ import annotations

@@ -66,11 +66,12 @@ def program(replicas: int, max_latency: float, timeout: float, queries: int) -> 
         kind: [fake_search(kind, r, max_latency) for r in range(1, replicas + 1)]
         for kind in ("web", "image", "video")
     }
-    for title, fn in (
+    versions: list[tuple[str, Callable[[str], list[str]]]] = [
         ("1.0 serial", lambda q: google_serial(q, backends)),
         ("2.0 parallel + timeout", lambda q: google_parallel(q, backends, timeout, False)),
         ("3.0 replicated + timeout", lambda q: google_parallel(q, backends, timeout, True)),
-    ):
+    ]
+    for title, fn in versions:
         start = time.monotonic()
         answers = [fn(f"golang {i}") for i in range(queries)]
         elapsed = (time.monotonic() - start) / queries

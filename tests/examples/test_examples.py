@@ -1,0 +1,391 @@
+"""Every gallery example, run the way a user runs it (`python -m cspy examples run NAME`), and
+checked for the property it demonstrates -- not merely for exit code 0.
+
+Each example runs in a child process (as the gallery always runs them), on one processor unless
+the test says otherwise; the ones whose point is "every message exactly once" also run on 2 and
+4. No check depends on timing: an example's printed durations are for people; the tests read
+counts, values and invariants. With several processors, tasks on different threads may print at
+the same moment and Python's ``print`` writes the text and the newline separately, so lines
+printed by tasks are matched without anchors there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cspy
+from tests.conftest import PROCS
+
+REPO = Path(__file__).resolve().parents[2]
+CHILD_TIMEOUT = 60  # seconds; an example aims at ~1 s, the daisy chain at a few
+
+
+def run_example(name: str, *args: str, procs: int = 1) -> str:
+    """Run ``cspy examples run NAME ARGS`` in a child process; its stdout (exit code 0 asserted)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("CSPY_LIVE", None)
+    env["CSPY_PROCS"] = str(procs)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cspy", "examples", "run", name, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+    )
+    assert proc.returncode == 0, f"{name} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def grab(pattern: str, text: str) -> re.Match[str]:
+    m = re.search(pattern, text, re.MULTILINE)
+    assert m, f"no line matching {pattern!r} in:\n{text}"
+    return m
+
+
+pytestmark = pytest.mark.timeout(120)
+
+
+# ---- chapter 1: basics ----------------------------------------------------------------------
+
+
+def test_tasks_every_step_runs_once_and_interleaves() -> None:
+    out = run_example("tasks")
+    steps = [line for line in out.splitlines() if re.match(r"task \d: step \d$", line)]
+    assert sorted(steps) == sorted(f"task {t}: step {s}" for t in range(3) for s in range(3))
+    # On one processor gosched is round robin: no task finishes before the others start.
+    assert steps[:3] != [f"task 0: step {s}" for s in range(3)]
+    assert "done: 3 tasks ran 3 steps each" in out
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_channels_deliver_every_value_once_in_order(procs: int) -> None:
+    out = run_example("channels", "--n", "20000", procs=procs)
+    assert "received 'ping'" in out
+    assert f"received 20000 numbers, sum {sum(range(20000))}, in order: True" in out
+
+
+def test_buffering_runs_ahead_by_exactly_the_capacity() -> None:
+    out = run_example("buffering", "--cap", "7", "--n", "500")
+    assert "sent 7 values with no receiver: len=7 cap=7" in out
+    assert [f"buffered {i}" for i in range(7)] == [l for l in out.splitlines() if l.startswith("buffered ")]
+    assert "ran ahead by len=7 values (cap 7)" in out
+    assert f"received sum {sum(range(500))} of 500 values" in out
+
+
+def test_synchronization_main_waits_for_every_worker() -> None:
+    out = run_example("synchronization", "--n", "3", "--work", "0.02")
+    lines = out.splitlines()
+    for i in range(3):
+        assert lines.count(f"worker {i}: done") == 1
+    assert lines[-1] == "main: all 3 workers finished"
+    assert all(lines.index(f"worker {i}: done") < len(lines) - 1 for i in range(3))
+
+
+def test_directions_relay_and_refuse_the_wrong_direction() -> None:
+    out = run_example("directions")
+    assert out.splitlines()[0] == "passed message"
+    assert "refuses send: AttributeError" in out
+    assert "relayed 1000 of 1000 values" in out
+
+
+def test_select_overlaps_waits_and_picks_fairly() -> None:
+    out = run_example("select", "--delay", "0.02", "--rounds", "4000")
+    assert re.search(r"^received one \(case 0\)$", out, re.M)
+    assert re.search(r"^received two \(case 1\)$", out, re.M)
+    m = grab(r"picked a=(\d+) b=(\d+)", out)
+    a, b = int(m[1]), int(m[2])
+    assert a + b == 4000
+    assert 1600 < a < 2400  # uniform choice: 2000 +- 10 standard deviations (~32)
+
+
+def test_timeouts_first_times_out_second_succeeds() -> None:
+    out = run_example("timeouts")
+    assert out.splitlines() == ["timeout 1", "result 2"]
+
+
+def test_non_blocking_never_blocks_and_sheds_load() -> None:
+    out = run_example("non_blocking", "--n", "50", "--queue", "8")
+    assert out.splitlines()[:3] == ["no message received", "no message sent", "no activity"]
+    assert "accepted 8, dropped 42" in out
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_closing_channels_every_job_received_once(procs: int) -> None:
+    out = run_example("closing_channels", "--n", "10", procs=procs)
+    received = re.findall(r"received job (\d+)", out)
+    assert received == [str(j) for j in range(1, 11)]  # one receiver: in order, each once
+    assert "worker counted 10; received more jobs: False" in out
+
+
+def test_range_over_channels_ends_at_close() -> None:
+    out = run_example("range_over_channels", "--n", "1000")
+    assert out.splitlines()[:2] == ["one", "two"]
+    assert f"sum {sum(range(1, 1001))}" in out
+
+
+def test_timers_stopped_timer_never_fires() -> None:
+    out = run_example("timers", "--wait", "0.05")
+    assert "timer 1 fired" in out
+    assert "timer 2 stopped" in out
+    assert "timer 2 fired" not in out
+    assert "timer 3 reset to 0.05s fired" in out
+
+
+def test_tickers_tick_until_stopped() -> None:
+    out = run_example("tickers", "--period", "0.02", "--ticks", "5")
+    ticks = [float(t) for t in re.findall(r"^tick at ([\d.]+)s$", out, re.M)]
+    n = int(grab(r"ticker stopped after (\d+) ticks", out)[1])
+    assert n == len(ticks) >= 1
+    assert ticks == sorted(ticks)
+    assert ticks[0] >= 0.02 * 0.99  # a ticker never fires early
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_worker_pools_each_job_done_by_exactly_one_worker(procs: int) -> None:
+    out = run_example("worker_pools", "--workers", "3", "--jobs", "9", "--work", "0.01", procs=procs)
+    finished = re.findall(r"worker (\d) finished job (\d+)", out)
+    assert sorted(int(job) for _w, job in finished) == list(range(1, 10))
+    assert {w for w, _job in finished} <= {"1", "2", "3"}
+    assert "9 jobs on 3 workers: 9 results, all doubled: True" in out
+
+
+def test_waitgroups_wait_for_all() -> None:
+    out = run_example("waitgroups", "--n", "6", "--work", "0.01")
+    lines = out.splitlines()
+    assert sorted(l for l in lines if l.endswith(" done") and l.startswith("worker")) == sorted(
+        f"worker {i} done" for i in range(1, 7)
+    )
+    assert lines[-1] == "all 6 workers done"
+
+
+def test_rate_limiting_paces_requests() -> None:
+    out = run_example("rate_limiting", "--n", "4", "--period", "0.02", "--burst", "2")
+    steady = [float(t) for t in re.findall(r"^request \d at ([\d.]+)s$", out, re.M)]
+    bursty = [float(t) for t in re.findall(r"^bursty request \d at ([\d.]+)s$", out, re.M)]
+    assert len(steady) == len(bursty) == 4
+    assert steady[-1] >= 4 * 0.02 * 0.99  # request i waits for tick i: never earlier
+    assert bursty[2] >= 0.02 * 0.99  # after the burst of 2, the third waits for a refill tick
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_atomic_counters_count_exactly(procs: int) -> None:
+    out = run_example("atomic_counters", "--tasks", "20", "--ops", "500", procs=procs)
+    assert "ops: 10000 (expected 10000)" in out
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_mutexes_guard_and_unguarded_loses_updates(procs: int) -> None:
+    out = run_example("mutexes", "--n", "2000", procs=procs)
+    assert "with the mutex:    {'a': 4000, 'b': 2000}" in out
+    m = grab(r"without the mutex: \{'a': (\d+), 'b': (\d+)\}", out)
+    assert int(m[1]) <= 4000
+    if procs == 1:  # deterministic there: a switch between read and write loses the other's update
+        assert int(m[1]) < 4000
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_stateful_tasks_every_write_applied_once(procs: int) -> None:
+    out = run_example("stateful_tasks", "--readers", "20", "--writers", "5", "--seconds", "0.1", procs=procs)
+    reads = int(grab(r"^read ops: (\d+)$", out)[1])
+    m = grab(r"write ops acknowledged: (\d+), applied by the owner: (\d+), keys: (\d+)", out)
+    assert reads > 0 and int(m[1]) > 0
+    assert m[1] == m[2]
+    assert 1 <= int(m[3]) <= 5
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_context_deadline_and_tree_cancellation(procs: int) -> None:
+    out = run_example("context", "--timeout", "0.1", "--workers", "25", procs=procs)
+    assert "request 1: finished" in out
+    assert "request 2: stopped, DeadlineExceeded" in out
+    assert "25 of 25 workers stopped, each once: True; parent err: Canceled" in out
+
+
+# ---- chapter 2: patterns --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_ping_pong_players_alternate(procs: int) -> None:
+    out = run_example("ping_pong", "--hits", "1000", "--show", "6", procs=procs)
+    shown = out.splitlines()[:6]
+    names = [l.split()[0] for l in shown]
+    assert [int(l.split()[1]) for l in shown] == list(range(1, 7))
+    assert all(a != b for a, b in zip(names, names[1:]))  # strictly alternating
+    m = grab(r"^1000 hits: \{'(\w+)': (\d+), '(\w+)': (\d+)\}$", out)
+    assert int(m[2]) == int(m[4]) == 500
+
+
+def test_generator_yields_fibonacci_and_lockstep_services() -> None:
+    out = run_example("generator", "--n", "12")
+    assert "fibonacci: [0, 1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89] (12 values)" in out
+    assert [l for l in out.splitlines() if l.startswith(("joe ", "ann "))] == [
+        f"{who} {i}" for i in range(3) for who in ("joe", "ann")
+    ]
+    assert f"sum of squares of 0..11: {sum(i * i for i in range(12))}" in out
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_fan_in_every_message_exactly_once(procs: int) -> None:
+    out = run_example("fan_in", "--sources", "4", "--n", "30", procs=procs)
+    assert "received 120 messages from 4 sources, each exactly once: True" in out
+
+
+def test_daisy_chain_whispers_through_100000_tasks() -> None:
+    out = run_example("daisy_chain")  # the default is Pike's 100,000
+    assert out.splitlines()[0] == "100001"
+    assert "100000 tasks in the chain (peak 100001 alive)" in out
+
+
+FIRST_25_PRIMES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97]
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_prime_sieve_prints_the_first_25_primes(procs: int) -> None:
+    out = run_example("prime_sieve", procs=procs)
+    assert out.splitlines()[0] == " ".join(map(str, FIRST_25_PRIMES))
+    assert "25 primes, 26 tasks in the sieve" in out
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_pipeline_cancellation_leaks_no_stage(procs: int) -> None:
+    out = run_example("pipeline", "--n", "500", "--take", "7", "--workers", "3", procs=procs)
+    m = grab(r"took 7 of 500 squares: \[([\d, ]+)\]", out)
+    squares = [int(v) for v in m[1].split(", ")]
+    assert len(squares) == len(set(squares)) == 7
+    assert all(round(v ** 0.5) ** 2 == v and 1 <= v <= 500 ** 2 for v in squares)
+    assert "tasks after cancelling: 1 (only main: no stage leaked)" in out
+
+
+def test_bounded_parallelism_hashes_every_file_with_at_most_n_workers(tmp_path: Path) -> None:
+    expected: dict[str, str] = {}
+    for i in range(40):
+        folder = tmp_path / f"d{i % 4}"
+        folder.mkdir(exist_ok=True)
+        data = f"file {i}\n".encode() * (i + 1)
+        (folder / f"f{i}.txt").write_bytes(data)
+        expected[f"d{i % 4}/f{i}.txt"] = hashlib.md5(data).hexdigest()
+    tree = hashlib.md5("".join(f"{p}:{d}\n" for p, d in sorted(expected.items())).encode()).hexdigest()
+    out = run_example("bounded_parallelism", "--root", str(tmp_path), "--workers", "3", "--show", "40")
+    printed = dict(reversed(line.split("  ", 1)) for line in out.splitlines() if re.match(r"^[0-9a-f]{32}  ", line))
+    assert printed == expected
+    assert "hashed 40 files" in out
+    peak = int(grab(r"peak concurrent digesters: (\d+) \(limit 3\)", out)[1])
+    assert 1 <= peak <= 3
+    assert f"tree digest: {tree}" in out
+
+
+def test_bounded_parallelism_default_folder_is_the_cspy_package() -> None:
+    out = run_example("bounded_parallelism", "--show", "0")
+    root = grab(r"^hashed (\d+) files \(\d+ bytes\) under (.+) with 4 workers$", out)
+    assert Path(root[2]) == Path(cspy.__file__).resolve().parent
+    assert int(root[1]) > 10
+
+
+def test_google_search_one_answer_per_backend_or_a_timeout() -> None:
+    out = run_example("google_search", "--queries", "2")
+    for version in ("1.0 serial", "2.0 parallel \\+ timeout", "3.0 replicated \\+ timeout"):
+        grab(rf"^Google search {version}: \d+ ms per query, \d+ timeouts in 2 queries$", out)
+    blocks = re.split(r"^Google search .*$", out, flags=re.M)[1:]
+    assert len(blocks) == 3
+    serial = [l.strip() for l in blocks[0].strip().splitlines()]
+    assert serial == [f"{k} result for 'golang 0' from replica 1" for k in ("web", "image", "video")]
+    for block in blocks[1:]:
+        answers = [l.strip() for l in block.strip().splitlines()]
+        kinds = [a.split()[0] for a in answers if a != "timed out"]
+        assert len(kinds) == len(set(kinds)) <= 3  # first reply wins: one answer per backend
+        assert len(answers) - len(kinds) <= 1  # at most one "timed out", and it ends the list
+
+
+# ---- chapter 3: cookbook --------------------------------------------------------------------
+
+
+def test_task_pool_bounds_concurrency_and_tasks() -> None:
+    out = run_example("task_pool", "--jobs", "600", "--workers", "12", "--capacity", "12")
+    unbounded = grab(r"^unbounded spawn\s+[\d,]+\s+(\d+)\s+(\d+)\s+(\w+)$", out)
+    pooled = grab(r"^pool of 12\s+[\d,]+\s+(\d+)\s+(\d+)\s+(\w+)$", out)
+    assert unbounded[3] == pooled[3] == "ok"
+    assert int(pooled[2]) <= 12  # never more than N jobs at once
+    assert int(pooled[1]) <= 12 + 1  # the workers and main
+    assert int(unbounded[1]) > 12 + 1  # one task per job
+
+
+def test_lock_contention_all_three_count_exactly() -> None:
+    out = run_example("lock_contention", "--tasks", "20", "--ops", "3", "--latency", "0.001")
+    for name in ("one Mutex", "sharded x16", "AtomicInt"):
+        grab(rf"^{name}\s+[\d.]+s\s+[\d,]+ ops/s\s+total 60 \(exact: True\)$", out)
+
+
+def test_once_loads_exactly_once() -> None:
+    out = run_example("once", "--tasks", "30", "--load", "0.05")
+    naive = grab(r"^naive check-then-load: (\d+) loads, (\d+) different configs for 30 tasks$", out)
+    assert int(naive[1]) > 1 and naive[1] == naive[2]  # the race: several loads, several configs
+    assert "with cspy.Once:        1 loads, 1 different configs for 30 tasks" in out
+
+
+def test_rwmutex_cache_readers_share_writers_exclude() -> None:
+    out = run_example("rwmutex_cache", "--readers", "20", "--reads", "5", "--read", "0.002")
+    mutex = grab(r"^Mutex .*peak readers inside: (\d+); readers inside during a write: (\d+)$", out)
+    rw = grab(r"^RWMutex .*peak readers inside: (\d+); readers inside during a write: (\d+)$", out)
+    assert mutex[1] == "1" and mutex[2] == "0"
+    assert int(rw[1]) > 1 and rw[2] == "0"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_singleflight_hits_the_database_once_per_key(procs: int) -> None:
+    out = run_example("singleflight_cache", "--keys", "4", "--requests", "80", procs=procs)
+    naive = grab(r"^naive cache-aside\s+80 requests for 4 keys: (\d+) database queries .*answers correct: True$", out)
+    single = grab(r"^with singleflight\s+80 requests for 4 keys: (\d+) database queries \(per key: \[1\]\)"
+                  r".*answers correct: True$", out)
+    assert single[1] == "4"
+    assert int(naive[1]) > 4  # the stampede the singleflight collapses
+
+
+def test_rate_limiters_admit_within_10_percent_of_the_rate() -> None:
+    out = run_example("rate_limiters", "--rate", "100", "--seconds", "1")
+    for name in ("token bucket", "sliding window"):
+        grab(rf"^{name}\s+admitted/rejected per 0.25s:", out)
+    rates = [float(r) for r in re.findall(r"steady rate ([\d.]+)/s \(limit 100/s\)", out)]
+    assert len(rates) == 2
+    for r in rates:
+        assert 90 <= r <= 110, out
+    totals = re.findall(r"total admitted (\d+), rejected (\d+)", out)
+    assert all(int(rejected) > int(admitted) for admitted, rejected in totals)  # 3x overload
+
+
+def test_circuit_breaker_sheds_load_and_recovers() -> None:
+    out = run_example("circuit_breaker", "--clients", "5", "--phase", "0.2", "--threshold", "3", "--open", "0.05")
+    failing = grab(r"^phase failing: (\d+) answers, (\d+) from the service, (\d+) fallbacks; (\d+) calls", out)
+    answers, calls = int(failing[1]), int(failing[4])
+    assert failing[2] == "0"
+    # The failing dependency sees the calls in flight when it broke, the threshold, one probe
+    # per open period -- not one call per answer.
+    assert calls <= 5 + 3 + int(0.2 / 0.05) + 2
+    assert answers > 2 * calls
+    assert "circuit closed -> open" in out
+    assert "circuit half-open -> closed" in out
+    assert out.splitlines()[-1] == "final state: closed"
+
+
+def test_batch_chunks_every_item_once_for_every_chunk_count() -> None:
+    out = run_example("batch_chunks", "--items", "1000", "--chunks", "1,3,8,1000")
+    rows = re.findall(r"^\s+(\d+)\s+[\d.]+\s+[\d,]+\s+(True|False)$", out, re.M)
+    assert rows == [("1", "True"), ("3", "True"), ("8", "True"), ("1000", "True")]
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_api_gateway_answers_every_request_once_and_times_out_hung_calls(procs: int) -> None:
+    out = run_example("api_gateway", "--clients", "5", "--requests", "10", "--slow-every", "10", procs=procs)
+    m = grab(r"^50 requests from 5 clients in [\d.]+s \([\d,]+ req/s\): (\d+) ok, (\d+) timed out \(504\)$", out)
+    ok, timed_out = int(m[1]), int(m[2])
+    assert ok + timed_out == 50
+    assert timed_out >= 5  # every 10th orders call hangs past the deadline
+    assert ok > 0
+    assert "every request answered exactly once: True; answers correct: True" in out
