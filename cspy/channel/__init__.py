@@ -6,7 +6,8 @@
 - select.py: ``select`` with ``Recv`` / ``Send`` cases.
 """
 
-from cspy.channel.chan import Chan, track_channels, tracked_channels
+from cspy.channel.chan import Chan
+from cspy.channel.tracking import track_channels, tracked_channels
 from cspy.channel.directional import RecvChan, SendChan
 from cspy.channel.select import Recv, Send, select
 

@@ -38,16 +38,16 @@ channel costs one global read.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
+from cspy.channel import tracking
 from cspy.channel.waitq import Sudog, Waiter, dequeue
 from cspy.errors import ChannelClosed
 from cspy.scheduler import Task, WaitReason, current_task, park, ready
 
-__all__ = ["Chan", "track_channels", "tracked_channels"]
+__all__ = ["Chan"]
 
 T = TypeVar("T")
 
@@ -60,11 +60,6 @@ _last_id = 0
 # deque; any attempt to add to it fails loudly instead of losing a value.
 _EMPTY: Any = ()
 _TUPLE: Any = tuple
-
-_tracking = False
-_trackers = 0  # nested track_channels(True) calls still open
-_tracked: weakref.WeakSet[Chan[Any]] = weakref.WeakSet()
-_tracked_lock = threading.Lock()
 
 
 def _new_id() -> int:
@@ -116,8 +111,8 @@ class Chan(SendChan[T], RecvChan[T]):
         self._recvq: deque[Waiter] = _EMPTY
         self.id = _new_id()  # unique; also the global order in which select locks channels
         self.name = name
-        if _tracking:
-            _track(self)
+        if tracking.on:
+            tracking.remember(self)
 
     # ---- send ------------------------------------------------------------------------------
 
@@ -151,26 +146,9 @@ class Chan(SendChan[T], RecvChan[T]):
                 buf.append(value)
                 lock.release()
                 return
-            if not self._closed:  # no receiver, no room: wait for one (open-coded park)
-                try:
-                    task = current_task()
-                except RuntimeError:
-                    lock.release()
-                    raise _no_task("send on a channel") from None
-                task.val = value
-                sendq = self._sendq
-                if sendq.__class__ is _TUPLE:
-                    sendq = self._sendq = deque()
-                sendq.append(task)
-                try:
-                    park(CHAN_SEND, lock, self, task)
-                except BaseException:
-                    self._forget(sendq, task)  # unwound while waiting (runtime shutdown)
-                    raise
-                if task.ok:
-                    return
-                task.ok = True
-                raise ChannelClosed(f"send on closed channel {self!r} (closed while the sender waited)")
+            if not self._closed:  # no receiver, no room: wait for one
+                self._wait_to_send(lock, value)
+                return
         self._send_locked(value)
 
     def _send_locked(self, value: T) -> None:
@@ -182,6 +160,11 @@ class Chan(SendChan[T], RecvChan[T]):
         if self.try_send_locked(value):
             lock.release()
             return
+        self._wait_to_send(lock, value)
+
+    def _wait_to_send(self, lock: Any, value: T) -> None:
+        """Caller holds ``lock``; the channel is open and nobody can take ``value`` now: queue
+        this task as a sender and park (which releases the lock) until a receiver takes it."""
         task = _this_task(lock, "send on a channel")
         task.val = value
         sendq = self._sendq
@@ -248,25 +231,9 @@ class Chan(SendChan[T], RecvChan[T]):
                 ready(w)
                 return v
         elif not self._closed:  # nothing to take: wait for a sender
-            try:
-                task = current_task()
-            except RuntimeError:
-                lock.release()
-                raise _no_task("receive from a channel") from None
-            recvq = self._recvq
-            if recvq.__class__ is _TUPLE:
-                recvq = self._recvq = deque()
-            recvq.append(task)
-            try:
-                park(CHAN_RECEIVE, lock, self, task)
-            except BaseException:
-                self._forget(recvq, task)  # unwound while waiting (runtime shutdown)
-                raise
-            if task.ok:
-                v = task.val
-                task.val = None
-                return v
-            task.ok = True
+            got, ok = self._wait_to_recv(lock)
+            if ok:
+                return got  # type: ignore[return-value]
             raise ChannelClosed(f"receive from closed channel {self!r}")
         r, ok = self._recv_locked()
         if ok:
@@ -293,6 +260,11 @@ class Chan(SendChan[T], RecvChan[T]):
         if r is not None:
             lock.release()
             return r
+        return self._wait_to_recv(lock)
+
+    def _wait_to_recv(self, lock: Any) -> tuple[T | None, bool]:
+        """Caller holds ``lock``; nothing can be received now: queue this task as a receiver and
+        park (which releases the lock). ``(value, True)``, or ``(None, False)`` if closed."""
         task = _this_task(lock, "receive from a channel")
         recvq = self._recvq
         if recvq.__class__ is _TUPLE:
@@ -301,7 +273,7 @@ class Chan(SendChan[T], RecvChan[T]):
         try:
             park(CHAN_RECEIVE, lock, self, task)
         except BaseException:
-            self._forget(recvq, task)
+            self._forget(recvq, task)  # unwound while waiting (runtime shutdown)
             raise
         v, ok = task.val, task.ok
         task.val = None
@@ -478,34 +450,3 @@ def _no_task(what: str) -> RuntimeError:
         f"{what} would block outside a cspy task (e.g. in a cspy.blocking() thread): "
         "only tasks can wait; use a buffered channel with room, or do it from a task"
     )
-
-
-def _track(ch: Chan[Any]) -> None:
-    with _tracked_lock:
-        _tracked.add(ch)
-
-
-def track_channels(on: bool) -> None:
-    """Start (``True``) or stop (``False``) remembering newly created channels, for the live view.
-
-    Calls nest: tracking stays on until every ``True`` has been matched by a ``False`` (so one
-    observer finishing does not blind another), and the remembered set is dropped then.
-
-    >>> cspy.channel.track_channels(True)
-    >>> ch = cspy.Chan[int]()
-    >>> ch in cspy.channel.tracked_channels()
-    True
-    >>> cspy.channel.track_channels(False)
-    """
-    global _tracking, _trackers
-    with _tracked_lock:
-        _trackers = _trackers + 1 if on else max(0, _trackers - 1)
-        _tracking = _trackers > 0
-        if not _tracking:
-            _tracked.clear()
-
-
-def tracked_channels() -> list[Chan[Any]]:
-    """The live channels created while tracking was on (weakly held: dropped ones vanish)."""
-    with _tracked_lock:
-        return list(_tracked)
