@@ -28,8 +28,12 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${CSPY_CACHE:-$HOME/.cache/cspy}
-PREFIX=$CACHE/python3.13t
-PY=$PREFIX/bin/python3.13t
+# 3.13 is the newest CPython whose Debian source package the registry serves
+# (python3.14 is listed in forky/sid, but its files are not there).
+PYVER=3.13
+DEBIAN_SUITE=trixie
+PREFIX=$CACHE/python${PYVER}t
+PY=$PREFIX/bin/python${PYVER}t
 # greenlet for 3.13t, built from source. 3.5.3 is the one release that fits:
 # - <= 3.5.2 does not save the thread's critical-section pointer across a
 #   switch, so a task that parks inside a C call holding a critical section
@@ -82,25 +86,26 @@ install_build_deps() {
 fetch_source() {
     # A private apt configuration: only a deb-src line, its own lists and
     # caches, so the system's apt state is left alone.
-    local apt=$CACHE/apt log=$LOGDIR/apt-source.log
+    local apt=$CACHE/apt-$PYVER log=$LOGDIR/apt-source.log
     rm -rf "$apt" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$1"
-    echo 'deb-src [trusted=yes] http://deb.debian.org/debian trixie main' >"$apt/sources.list"
+    echo "deb-src [trusted=yes] http://deb.debian.org/debian $DEBIAN_SUITE main" >"$apt/sources.list"
     local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=-
-                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache")
-    say "fetching the python3.13 source package (log: $log)"
+                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
+                -o Acquire::Retries=3 -o Acquire::http::Timeout=60)
+    say "fetching the python$PYVER source package from Debian $DEBIAN_SUITE (log: $log)"
     { apt-get "${opts[@]}" update &&
-      (cd "$1" && apt-get "${opts[@]}" source --download-only python3.13); } >"$log" 2>&1 ||
-        die "could not download the python3.13 source package (registry unreachable?)" "$log"
+      (cd "$1" && apt-get "${opts[@]}" source --download-only "python$PYVER"); } >"$log" 2>&1 ||
+        die "could not download the python$PYVER source package (registry unreachable?)" "$log"
 }
 
 build_interpreter() {
-    local src=$CACHE/build log=$LOGDIR/build-python.log tarball
+    local src=$CACHE/build-$PYVER log=$LOGDIR/build-python$PYVER.log tarball
     install_build_deps
     rm -rf "$src" "$PREFIX"
     fetch_source "$src"
-    tarball=$(ls "$src"/python3.13_*.orig.tar.* 2>/dev/null | head -n1)
-    [[ -n "$tarball" ]] || die "no python3.13 orig tarball among the downloaded files" "$LOGDIR/apt-source.log"
-    say "building $(basename "$tarball") with --disable-gil into $PREFIX (log: $log; ~2-5 min)"
+    tarball=$(ls "$src"/python"$PYVER"_*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1)
+    [[ -n "$tarball" ]] || die "no python$PYVER orig tarball among the downloaded files" "$LOGDIR/apt-source.log"
+    say "building $(basename "$tarball") with --disable-gil into $PREFIX (log: $log; 2-7 min)"
     mkdir -p "$src/tree"
     tar -xf "$tarball" -C "$src/tree" --strip-components=1
     { cd "$src/tree" &&
@@ -146,7 +151,7 @@ EOF
 }
 
 KEY=$(deps_key) || die "could not read the dependency lists from pyproject.toml"
-VENV=$CACHE/venv-3.13t-$KEY
+VENV=$CACHE/venv-${PYVER}t-$KEY
 
 build_venv() {
     local log=$LOGDIR/venv.log
@@ -165,10 +170,10 @@ build_venv() {
       "$VENV/bin/python" -m pip install --no-binary greenlet "$GREENLET_PIN" &&
       "$VENV/bin/python" -m pip install --only-binary=:all: -c "$CACHE/constraints.txt" \
           setuptools wheel -r "$CACHE/requirements.txt"; } >"$log" 2>&1 ||
-        die "installing the project's dependencies on 3.13t failed" "$log"
+        die "installing the project's dependencies on ${PYVER}t failed" "$log"
     touch "$VENV/.cspy-complete"
     # Older venvs (other dependency lists) are no longer needed.
-    find "$CACHE" -maxdepth 1 -name 'venv-3.13t-*' ! -path "$VENV" -exec rm -rf {} +
+    find "$CACHE" -maxdepth 1 -name "venv-${PYVER}t-*" ! -path "$VENV" -exec rm -rf {} +
 }
 
 if [[ -f "$VENV/.cspy-complete" ]]; then
@@ -182,7 +187,7 @@ VPY=$VENV/bin/python
 
 log=$LOGDIR/project-install.log
 "$VPY" -m pip install -q --no-deps --no-build-isolation -e "$ROOT" >"$log" 2>&1 ||
-    die "pip install -e of the project failed on 3.13t" "$log"
+    die "pip install -e of the project failed on ${PYVER}t" "$log"
 
 # --- 4. checks, then the suite ----------------------------------------------
 

@@ -1,8 +1,8 @@
 """Chan: Go's ``hchan`` -- a lock, a ring buffer, and queues of blocked senders and receivers.
 
 Terms: ``buf`` is the buffer (a deque bounded by ``cap``; empty forever when ``cap == 0``),
-``sendq``/``recvq`` the FIFO queues of blocked senders/receivers (waitq.py: a plain task, or a
-select's sudog).
+``sendq``/``recvq`` the FIFO queues of blocked senders/receivers (waitq.py: intrusive lists of
+plain tasks or select sudogs; the shared empty ``NO_WAITERS`` until a side first has a waiter).
 
 Invariants (all state below is guarded by ``_lock``, a ``threading.Lock``; any processor, timer
 callback or foreign thread may call any method, and nothing relies on the GIL):
@@ -29,10 +29,10 @@ correct, elision would need a per-operation check that the caller is P0's thread
 outlive a runtime, and offload threads may use it), and that check (~40 ns) costs most of what
 the uncontended lock does (~65 ns).
 
-Observability: ``len(ch)``, ``waiting_senders`` and ``waiting_receivers`` read deque lengths
-without the lock (a best-effort snapshot, as Go's debug views are). ``track_channels(True)``
-makes new channels register in a WeakSet for the live view; off by default, so creating a
-channel costs one global read.
+Observability: ``len(ch)``, ``waiting_senders`` and ``waiting_receivers`` read the buffer's
+length and the queues' ``n`` counters without the lock (a best-effort snapshot, as Go's debug
+views are). ``track_channels(True)`` makes new channels register in a WeakSet for the live view;
+off by default, so creating a channel costs one global read.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
 from cspy.channel import tracking
-from cspy.channel.waitq import Sudog, Waiter, dequeue
+from cspy.channel.waitq import NO_WAITERS, Sudog, WaitQ, Waiter, dequeue
 from cspy.errors import ChannelClosed
 from cspy.scheduler import Task, WaitReason, current_task, park, ready
 
@@ -56,10 +56,9 @@ CHAN_SEND, CHAN_RECEIVE = WaitReason.CHAN_SEND, WaitReason.CHAN_RECEIVE
 _ids_lock = threading.Lock()
 _last_id = 0
 
-# Stands in for a deque that was never needed (see Chan.__init__). Reading it works like an empty
-# deque; any attempt to add to it fails loudly instead of losing a value.
+# Stands in for the buffer of an unbuffered channel (see Chan.__init__). Reading it works like an
+# empty deque; any attempt to add to it fails loudly instead of losing a value.
 _EMPTY: Any = ()
-_TUPLE: Any = tuple
 
 
 def _new_id() -> int:
@@ -101,14 +100,14 @@ class Chan(SendChan[T], RecvChan[T]):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"channel name must be a str or None, got {name!r}")
         self._lock = threading.Lock()
-        # Parked tasks cost memory: an unbuffered channel never stores a value, and the wait
-        # queues are made on first use, so an idle channel holds no deque (~760 bytes each).
+        # Parked tasks cost memory: an unbuffered channel never stores a value (so it holds no
+        # deque, ~760 bytes), and a wait queue is made when its side first gets a waiter.
         self._buf: deque[T] = deque() if capacity else _EMPTY
         self._cap = capacity
         self._limit = capacity  # what ``len(buf)`` must stay below to buffer: -1 once closed
         self._closed = False
-        self._sendq: deque[Waiter] = _EMPTY
-        self._recvq: deque[Waiter] = _EMPTY
+        self._sendq: WaitQ = NO_WAITERS
+        self._recvq: WaitQ = NO_WAITERS
         self.id = _new_id()  # unique; also the global order in which select locks channels
         self.name = name
         if tracking.on:
@@ -131,10 +130,17 @@ class Chan(SendChan[T], RecvChan[T]):
         lock = self._lock
         lock.acquire()
         recvq = self._recvq
-        if recvq:  # (a closed channel has none)
-            w = recvq[0]
+        w = recvq.first
+        if w is not None:  # (a closed channel has none)
             if w.__class__ is Task:  # a plain receiver waits: hand over directly
-                recvq.popleft()
+                nxt = w.wnext  # recvq.pop(), open-coded: saves a call per hand-off
+                recvq.first = nxt
+                if nxt is None:
+                    recvq.last = None
+                else:
+                    nxt.wprev = None
+                    w.wnext = None
+                recvq.n -= 1
                 lock.release()
                 w.val = value
                 w.ok = True
@@ -165,12 +171,23 @@ class Chan(SendChan[T], RecvChan[T]):
     def _wait_to_send(self, lock: Any, value: T) -> None:
         """Caller holds ``lock``; the channel is open and nobody can take ``value`` now: queue
         this task as a sender and park (which releases the lock) until a receiver takes it."""
-        task = _this_task(lock, "send on a channel")
+        try:  # (not a helper: one call less per blocking hand-off)
+            task = current_task()
+        except RuntimeError:
+            lock.release()
+            raise _no_task("send on a channel") from None
         task.val = value
         sendq = self._sendq
-        if sendq.__class__ is _TUPLE:
-            sendq = self._sendq = deque()
-        sendq.append(task)
+        if sendq is NO_WAITERS:
+            sendq = self._sendq = WaitQ()
+        last = sendq.last  # sendq.push(task), open-coded (task.wprev is None: in no queue)
+        if last is None:
+            sendq.first = task
+        else:
+            last.wnext = task
+            task.wprev = last
+        sendq.last = task
+        sendq.n += 1
         try:
             park(CHAN_SEND, lock, self, task)
         except BaseException:
@@ -215,15 +232,22 @@ class Chan(SendChan[T], RecvChan[T]):
         lock.acquire()
         buf = self._buf
         sendq = self._sendq
+        w = sendq.first
         if buf:
-            if not sendq:
+            if w is None:
                 v = buf.popleft()
                 lock.release()
                 return v
-        elif sendq:
-            w = sendq[0]
+        elif w is not None:
             if w.__class__ is Task:  # unbuffered, a plain sender waits: take its value
-                sendq.popleft()
+                nxt = w.wnext  # sendq.pop(), open-coded: saves a call per hand-off
+                sendq.first = nxt
+                if nxt is None:
+                    sendq.last = None
+                else:
+                    nxt.wprev = None
+                    w.wnext = None
+                sendq.n -= 1
                 lock.release()
                 v = w.val
                 w.val = None
@@ -265,11 +289,22 @@ class Chan(SendChan[T], RecvChan[T]):
     def _wait_to_recv(self, lock: Any) -> tuple[T | None, bool]:
         """Caller holds ``lock``; nothing can be received now: queue this task as a receiver and
         park (which releases the lock). ``(value, True)``, or ``(None, False)`` if closed."""
-        task = _this_task(lock, "receive from a channel")
+        try:  # (not a helper: one call less per blocking hand-off)
+            task = current_task()
+        except RuntimeError:
+            lock.release()
+            raise _no_task("receive from a channel") from None
         recvq = self._recvq
-        if recvq.__class__ is _TUPLE:
-            recvq = self._recvq = deque()
-        recvq.append(task)
+        if recvq is NO_WAITERS:
+            recvq = self._recvq = WaitQ()
+        last = recvq.last  # recvq.push(task), open-coded (task.wprev is None: in no queue)
+        if last is None:
+            recvq.first = task
+        else:
+            last.wnext = task
+            task.wprev = last
+        recvq.last = task
+        recvq.n += 1
         try:
             park(CHAN_RECEIVE, lock, self, task)
         except BaseException:
@@ -336,13 +371,13 @@ class Chan(SendChan[T], RecvChan[T]):
     def _enqueue_waiter(self, w: Waiter, sending: bool) -> None:
         """Caller holds the lock: add a select's waiter record to the send or receive queue."""
         if sending:
-            if self._sendq.__class__ is _TUPLE:
-                self._sendq = deque()
-            self._sendq.append(w)
+            if self._sendq is NO_WAITERS:
+                self._sendq = WaitQ()
+            self._sendq.push(w)
         else:
-            if self._recvq.__class__ is _TUPLE:
-                self._recvq = deque()
-            self._recvq.append(w)
+            if self._recvq is NO_WAITERS:
+                self._recvq = WaitQ()
+            self._recvq.push(w)
 
     # ---- iteration, size, views ----------------------------------------------------------------
 
@@ -373,12 +408,12 @@ class Chan(SendChan[T], RecvChan[T]):
     @property
     def waiting_senders(self) -> int:
         """Senders blocked now (a lock-free snapshot, for the live view)."""
-        return len(self._sendq)
+        return self._sendq.n
 
     @property
     def waiting_receivers(self) -> int:
         """Receivers blocked now (a lock-free snapshot, for the live view)."""
-        return len(self._recvq)
+        return self._recvq.n
 
     def send_only(self) -> SendChan[T]:
         """A view of this channel with only ``send``, ``close``, ``len``, ``cap``, ``closed``.
@@ -406,18 +441,16 @@ class Chan(SendChan[T], RecvChan[T]):
         state = " closed" if self._closed else ""
         return (
             f"<Chan {label} cap={self._cap} len={len(self._buf)} "
-            f"senders={len(self._sendq)} receivers={len(self._recvq)}{state}>"
+            f"senders={self._sendq.n} receivers={self._recvq.n}{state}>"
         )
 
     # ---- helpers -------------------------------------------------------------------------------
 
-    def _forget(self, q: deque[Waiter], w: Waiter) -> None:
+    def _forget(self, q: WaitQ, w: Waiter) -> None:
         """Remove ``w`` from ``q`` if it is still there (its task is being unwound)."""
         self._lock.acquire()
         try:
             q.remove(w)
-        except ValueError:
-            pass
         finally:
             self._lock.release()
 
@@ -434,15 +467,6 @@ def _wake(w: Waiter, val: Any, ok: bool) -> None:
     task.val = val
     task.ok = ok
     ready(task)
-
-
-def _this_task(lock: Any, what: str) -> Task:
-    """The current task, which is about to block; releases ``lock`` before raising if none."""
-    try:
-        return current_task()
-    except RuntimeError:
-        lock.release()
-        raise _no_task(what) from None
 
 
 def _no_task(what: str) -> RuntimeError:

@@ -13,8 +13,8 @@ Algorithm (one call):
    one ``Sudog`` per case (waitq.py), all sharing one ``SelectToken``, and park; the channel locks
    are released once the task is marked waiting. The first waker claims the token, records the
    case index and readies the task.
-5. Woken: lock the channels again and remove the losing sudogs, so a select looping on a channel
-   that never fires leaves nothing behind.
+5. Woken: lock the channels again and remove the losing sudogs (O(1) each: the queues are
+   intrusive lists), so a select looping on a channel that never fires leaves nothing behind.
 
 A send case on a closed channel raises ``ChannelClosed`` when it is selected, whether found
 closed while polling or woken by ``close``. A select with no cases and no default blocks forever
@@ -181,13 +181,13 @@ def _poll(cases: tuple[Recv[Any] | Send[Any], ...]) -> list[int]:
                 ready.append(i)
             else:
                 q = ch._sendq
-                if q and has_waiter(q):
+                if q.first is not None and has_waiter(q):
                     ready.append(i)
         elif ch._closed or len(ch._buf) < ch._cap:
             ready.append(i)
         else:
             q = ch._recvq
-            if q and has_waiter(q):
+            if q.first is not None and has_waiter(q):
                 ready.append(i)
     return ready
 
@@ -260,8 +260,5 @@ def _dequeue_losers(
         c = cases[i].chan
         assert c is not None
         q = c._recvq if cases[i].__class__ is Recv else c._sendq
-        try:
-            q.remove(sg)
-        except ValueError:  # already dropped by a waker that found it dead
-            pass
+        q.remove(sg)  # O(1); False if a waker already dropped it as dead
     _unlock(chans)

@@ -11,8 +11,18 @@ one of two kinds of waiter record:
   :class:`SelectToken`; ``Sudog.val`` holds the value a send case offers. The waker writes the
   outcome into the selecting task's ``val``/``ok`` and the fired case's index into the token.
 
+A :class:`WaitQ` is Go's ``waitq{first, last}``: a doubly linked list threaded through the
+records' own ``wprev``/``wnext`` slots. Parked tasks cost memory, and a ``deque`` allocates a
+~760-byte block for its first entry; an intrusive list costs one small object per channel that
+ever had a waiter, nothing per waiter, and removes any record in O(1) (a woken select drops its
+losing sudogs without a scan).
+
 Invariants:
-- Queues are touched only with the channel's lock held.
+- Queues are touched only with the channel's lock held; only ``WaitQ.n`` is read without it (a
+  best-effort snapshot for the live view).
+- A record is in at most one queue at a time (a select has one sudog per case). A record in no
+  queue has ``wprev`` and ``wnext`` None: leaving a queue clears them, so a queue never keeps a
+  record alive and a record never keeps its old neighbours alive. The head's ``wprev`` is None.
 - A select is woken at most once: a waker must *claim* the token (under the token's lock) before
   it may complete a sudog's operation. Two wakers on two different channels can race for the
   same select, each holding only its own channel's lock, which is why the token has a lock of its
@@ -26,15 +36,14 @@ Invariants:
 from __future__ import annotations
 
 import threading
-from collections import deque
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 from cspy.scheduler import Task
 
 if TYPE_CHECKING:
     from cspy.channel.chan import Chan
 
-__all__ = ["SelectToken", "Sudog", "Waiter", "WaitQueue", "dequeue", "has_waiter"]
+__all__ = ["NO_WAITERS", "SelectToken", "Sudog", "WaitQ", "Waiter", "dequeue", "has_waiter"]
 
 
 class SelectToken:
@@ -83,43 +92,144 @@ class SelectToken:
 class Sudog:
     """One case of a blocked select, queued on its channel."""
 
-    __slots__ = ("task", "token", "index", "val")
+    __slots__ = ("task", "token", "index", "val", "wprev", "wnext")
 
     def __init__(self, token: SelectToken, index: int, val: Any) -> None:
         self.task = token.task
         self.token = token
         self.index = index
         self.val = val  # the value a send case offers; None for a receive case
+        self.wprev: Waiter | None = None  # links in its channel's queue (owned by WaitQ)
+        self.wnext: Waiter | None = None
 
 
 Waiter = Union[Task, Sudog]
-WaitQueue = deque  # deque[Waiter]; a type alias keeps the annotations short
 
 
-def dequeue(q: deque[Waiter]) -> Waiter | None:
+class WaitQ:
+    """A FIFO of waiter records linked through their ``wprev``/``wnext`` slots (Go's ``waitq``).
+
+    Caller holds the owning channel's lock for every method; ``n`` (the number of records queued)
+    may be read without it. ``first`` is None exactly when the queue is empty.
+
+    With ``a`` and ``b`` two waiter records (tasks or sudogs) in no queue:
+
+    >>> q = WaitQ()
+    >>> q.push(a); q.push(b); q.remove(a)
+    True
+    >>> q.pop() is b, q.n
+    (True, 0)
+    """
+
+    __slots__ = ("first", "last", "n")
+
+    def __init__(self) -> None:
+        self.first: Waiter | None = None
+        self.last: Waiter | None = None
+        self.n = 0
+
+    def push(self, w: Waiter) -> None:
+        """Append ``w``, which must be in no queue, at the tail."""
+        last = self.last
+        if last is None:
+            self.first = w
+        else:
+            last.wnext = w
+            w.wprev = last
+        self.last = w
+        self.n += 1
+
+    def pop(self) -> Waiter | None:
+        """Remove and return the head (its links cleared), or None if the queue is empty."""
+        w = self.first
+        if w is None:
+            return None
+        nxt = w.wnext
+        self.first = nxt
+        if nxt is None:
+            self.last = None
+        else:
+            nxt.wprev = None
+            w.wnext = None
+        self.n -= 1
+        return w
+
+    def remove(self, w: Waiter) -> bool:
+        """Unlink ``w`` if it is queued here and clear its links; False if it is in no queue.
+
+        ``w`` must be in this queue or in none (a record is in at most one queue), as Go's
+        ``dequeueSudoG`` assumes: a record with no predecessor is queued only if it is the head.
+        """
+        prev, nxt = w.wprev, w.wnext
+        if prev is None:
+            if self.first is not w:
+                return False  # already dequeued (by a waker, or dropped as dead)
+            self.first = nxt
+        else:
+            prev.wnext = nxt
+            w.wprev = None
+        if nxt is None:
+            self.last = prev
+        else:
+            nxt.wprev = prev
+            w.wnext = None
+        self.n -= 1
+        return True
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[Waiter]:
+        """The queued records, head first (caller holds the lock; for tests and debugging)."""
+        w = self.first
+        while w is not None:
+            yield w
+            w = w.wnext
+
+    def __repr__(self) -> str:
+        return f"<WaitQ n={self.n}>"
+
+
+class _NoWaiters(WaitQ):
+    """The queue of a channel that never had a waiter on that side: empty, and refuses entries.
+
+    Parked tasks cost memory, so a channel makes its real queues on first use; until then both
+    sides share this one instance, which reads as empty and fails loudly if anything is pushed.
+    """
+
+    __slots__ = ()
+
+    def push(self, w: Waiter) -> None:
+        raise RuntimeError("cspy internal error: push on the shared empty wait queue")
+
+
+NO_WAITERS: WaitQ = _NoWaiters()
+
+
+def dequeue(q: WaitQ) -> Waiter | None:
     """Caller holds the channel lock: pop the first waiter that may be woken, or None.
 
     A plain task always may; a sudog only if its select token is claimed here (so the caller now
     owns the select's single wake-up). Dead sudogs are dropped on the way.
     """
-    while q:
-        w = q.popleft()
-        if w.__class__ is not Sudog:
+    while True:
+        w = q.pop()
+        if w is None or w.__class__ is not Sudog:
             return w
         if w.token.claim(w.index):
             return w
-    return None
 
 
-def has_waiter(q: deque[Waiter]) -> bool:
+def has_waiter(q: WaitQ) -> bool:
     """Caller holds the channel lock: whether ``q`` holds a waiter that may still be woken.
 
     Drops dead sudogs at the head. A live-looking sudog can still be claimed elsewhere before
     the caller dequeues it; ``dequeue`` returning None covers that race.
     """
-    while q:
-        w = q[0]
+    while True:
+        w = q.first
+        if w is None:
+            return False
         if w.__class__ is not Sudog or not w.token.done:
             return True
-        q.popleft()
-    return False
+        q.pop()

@@ -12,6 +12,7 @@ still running then delays ``run``'s return: no thread outlives it).
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -30,20 +31,21 @@ OFFLOAD_THREADS = 64
 class OffloadPool:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self._pool: ThreadPoolExecutor | None = None
+        # Threads are started on demand by the executor itself, so making it here costs nothing
+        # and no two processors can race to make it.
+        self._pool = ThreadPoolExecutor(OFFLOAD_THREADS, thread_name_prefix="cspy-offload")
+        self._calls_lock = threading.Lock()
         self.calls = 0
 
     def call(self, task: Task, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         from cspy.scheduler.park import park
 
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(OFFLOAD_THREADS, thread_name_prefix="cspy-offload")
         self.rt.op_begin()
-        self.calls += 1
-        task.waiting_on = fn
+        with self._calls_lock:
+            self.calls += 1
         self._pool.submit(self._work, task, fn, args, kwargs)
-        park(WaitReason.BLOCKING)
-        val, task.val, task.waiting_on = task.val, None, None
+        park(WaitReason.BLOCKING, on=fn, task=task)
+        val, task.val = task.val, None
         if task.ok:
             return val  # type: ignore[no-any-return]
         raise val
@@ -59,6 +61,4 @@ class OffloadPool:
         self.rt.op_end()
 
     def shutdown(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._pool.shutdown(wait=True, cancel_futures=True)

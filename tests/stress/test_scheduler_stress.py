@@ -70,8 +70,8 @@ def test_spawn_tree_from_every_processor_gives_unique_ids(procs: int) -> None:
     run(main, procs=procs)
     total = 2 ** (depth + 1) - 1
     nodes.check(range(1, total + 1), checksum=0)
-    ids.check(ids._seen.keys())  # every id seen exactly once: no duplicates
-    assert len(ids._seen) == total
+    ids.check(ids.keys())  # every id seen exactly once: no duplicates
+    assert len(ids.keys()) == total
 
 
 def test_gosched_storm_across_processors(procs: int) -> None:
@@ -317,3 +317,4 @@ def test_runtime_restarts_back_to_back(procs: int) -> None:
 
     for k in range(40):
         assert run(main, k, procs=procs) == 10 + k
+

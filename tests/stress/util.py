@@ -43,6 +43,16 @@ class Tally:
             self._seen[item] += 1
             self._sum += weight
 
+    def keys(self) -> set[Hashable]:
+        """The distinct items seen so far."""
+        with self._lock:
+            return set(self._seen)
+
+    def count(self) -> int:
+        """How many items were seen so far, repeats included."""
+        with self._lock:
+            return sum(self._seen.values())
+
     def check(self, expected: Iterable[Hashable], checksum: int | None = None) -> None:
         with self._lock:
             seen, total = Counter(self._seen), self._sum

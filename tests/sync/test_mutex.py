@@ -198,3 +198,30 @@ def test_starvation_mode_hands_off_in_fifo_order(monkeypatch: pytest.MonkeyPatch
     assert not barged
     assert sorted(acquired) == list(range(20))
     assert acquired == arrived
+
+
+def test_mutex_outlives_a_run_with_waiters_unwound() -> None:
+    """Waiters abandoned when main returns are forgotten: the next run can use the mutex."""
+    mu = cspy.Mutex()
+
+    def first() -> None:
+        mu.lock()
+        for _ in range(3):
+            cspy.go(mu.lock)
+        cspy.sleep(0.01)  # all three wait
+
+    cspy.run(first)
+    assert mu.locked()  # main returned holding it, as Go would leave it
+    mu.unlock()
+
+    def second() -> str:
+        done = cspy.WaitGroup()
+        mu.lock()
+        done.add(1)
+        cspy.go(lambda: (mu.lock(), mu.unlock(), done.done()))
+        cspy.sleep(0.01)
+        mu.unlock()
+        done.wait()
+        return "ok"
+
+    assert cspy.run(second, procs=1) == "ok"

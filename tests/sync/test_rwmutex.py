@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 import cspy
@@ -63,14 +65,18 @@ def test_writers_exclude_readers_and_writers(procs: int) -> None:
                     state["writers"] -= 1
             wg.done()
 
+        count = threading.Lock()  # readers overlap on several threads: count them atomically
+
         def reader() -> None:
             for _ in range(50):
                 rw.rlock()
-                state["readers"] += 1
+                with count:
+                    state["readers"] += 1
                 if state["writers"]:
                     bad.append(f"reader with {state}")
                 cspy.gosched()
-                state["readers"] -= 1
+                with count:
+                    state["readers"] -= 1
                 rw.runlock()
             wg.done()
 

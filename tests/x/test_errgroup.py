@@ -82,19 +82,26 @@ def test_set_limit_bounds_concurrency(procs: int) -> None:
         g.set_limit(3)
         inside, peak, total = cspy.AtomicInt(), cspy.AtomicInt(), cspy.AtomicInt()
 
-        def job() -> None:
+        gate: cspy.Chan[None] = cspy.Chan()
+
+        def job(wait: bool = False) -> None:
             n = inside.add(1)
             while True:
                 old = peak.load()
                 if n <= old or peak.compare_and_swap(old, n):
                     break
+            if wait:
+                gate.recv_ok()  # hold the slot until main has tried for a fourth one
             cspy.sleep(0.001)
             total.add(1)
             inside.add(-1)
 
-        for _ in range(20):
-            g.go(job)
+        for _ in range(3):
+            g.go(lambda: job(wait=True))
         full = not g.try_go(job)  # 3 running: no slot
+        gate.close()
+        for _ in range(17):
+            g.go(job)
         g.wait()
         return peak.load(), total.load(), full
 
