@@ -9,6 +9,8 @@
 [0, 1, 2]
 """
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from cspy.errors import ChannelClosed, DeadlockError
 from cspy.scheduler import (
     Stats,
@@ -27,8 +29,10 @@ from cspy.sync import AtomicInt, Cond, Mutex, Once, RWMutex, Semaphore, WaitGrou
 from cspy.channel import Chan, Recv, RecvChan, Send, SendChan, select
 from cspy.time import Ticker, Timer, after, tick
 from cspy import context
-from cspy import net
-from cspy.net import call_async
+
+if _TYPE_CHECKING:
+    from cspy import net
+    from cspy.net import call_async
 
 __version__ = "0.1.0"
 
@@ -67,3 +71,14 @@ __all__ = [
     "sleep",
     "stats",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # cspy.net brings in trio, which takes longer to import than all the rest of cspy: programs
+    # that never touch the network do not pay for it.
+    if name == "net" or name == "call_async":
+        import cspy.net
+
+        globals()["call_async"] = cspy.net.call_async
+        return globals()[name]
+    raise AttributeError(f"module 'cspy' has no attribute {name!r}")

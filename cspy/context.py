@@ -249,7 +249,7 @@ class _TimerCtx(_CancelCtx):
         with self._lock:
             if self._err is not None:  # the parent was already cancelled
                 return
-            self._timer = add_timer(remaining, _deadline_passed, self)
+            self._timer = add_timer(remaining, _deadline_passed, self, "cspy.context.with_deadline()")
 
     def _stop_timer(self) -> None:
         with self._lock:

@@ -60,29 +60,30 @@ class Timer:
     False
     """
 
-    __slots__ = ("c", "_chan", "_timer", "_gen", "_lock")
+    __slots__ = ("c", "_chan", "_timer", "_lock")
 
     def __init__(self, seconds: float) -> None:
         delay = _check_seconds(seconds, "cspy.Timer()")
         self._chan = Chan[float](1)
         self.c: RecvChan[float] = self._chan.recv_only()
-        self._lock = threading.Lock()
-        self._gen = 0
-        self._timer: RuntimeTimer = add_timer(delay, _fire_timer, (self, 0))
+        self._lock = threading.Lock()  # orders stop/reset against each other
+        self._timer: RuntimeTimer = add_timer(delay, _fire_timer, self, "cspy.Timer()")
 
     def stop(self) -> bool:
-        """Prevent the timer from firing. True if it was pending (this call stopped it)."""
+        """Prevent the timer from firing. True if it was pending (this call stopped it).
+
+        False means it has fired: its value is in ``.c`` or about to be, so Go's idiom
+        ``if not t.stop(): t.c.recv()`` never blocks.
+        """
         with self._lock:
-            self._gen += 1
             return self._timer.cancel()
 
     def reset(self, seconds: float) -> bool:
         """Re-arm the timer to fire after ``seconds``. True if it had been pending."""
         delay = _check_seconds(seconds, "Timer.reset()")
         with self._lock:
-            self._gen += 1
             active = self._timer.cancel()
-            self._timer = add_timer(delay, _fire_timer, (self, self._gen))
+            self._timer = add_timer(delay, _fire_timer, self, "Timer.reset()")
             return active
 
     def __repr__(self) -> str:
@@ -90,11 +91,9 @@ class Timer:
         return f"<cspy.Timer {state} c={self._chan!r}>"
 
 
-def _fire_timer(arg: tuple[Timer, int]) -> None:
-    t, gen = arg
-    with t._lock:
-        if gen == t._gen:
-            select(Send(t._chan, now()), default=True)
+def _fire_timer(t: Timer) -> None:
+    # Fired means no stop() can claim this timer any more: deliver, whatever happens next.
+    select(Send(t._chan, now()), default=True)
 
 
 class Ticker:
@@ -120,7 +119,7 @@ class Ticker:
         self.c: RecvChan[float] = self._chan.recv_only()
         self._lock = threading.Lock()
         self._gen = 0
-        self._timer: RuntimeTimer = add_timer(self._period, _fire_ticker, (self, 0))
+        self._timer: RuntimeTimer = add_timer(self._period, _fire_ticker, (self, 0), "cspy.Ticker()")
 
     def stop(self) -> None:
         """Stop delivering ticks. The channel is not closed (as in Go)."""
@@ -135,7 +134,7 @@ class Ticker:
             self._gen += 1
             self._timer.cancel()
             self._period = period
-            self._timer = add_timer(period, _fire_ticker, (self, self._gen))
+            self._timer = add_timer(period, _fire_ticker, (self, self._gen), "Ticker.reset()")
 
     def __repr__(self) -> str:
         return f"<cspy.Ticker every {self._period}s c={self._chan!r}>"

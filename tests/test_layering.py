@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 import cspy
 
@@ -59,8 +61,17 @@ def test_scheduler_knows_nothing_of_channels() -> None:
 
 
 def test_public_surface_is_all() -> None:
+    for name in cspy.__all__:
+        assert hasattr(cspy, name), name
     public = {n for n in vars(cspy) if not n.startswith("_")}
     modules = {n for n in public if type(getattr(cspy, n)).__name__ == "module"}
     assert public - modules == set(cspy.__all__) - modules
-    for name in cspy.__all__:
-        assert hasattr(cspy, name), name
+
+
+def test_import_cspy_does_not_import_trio() -> None:
+    code = "import sys, cspy; cspy.Chan(); print('trio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+    code = "import sys, cspy; cspy.net.listen; print('trio' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "True", out.stderr

@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from cspy.channel.chan import Chan
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
-from cspy.channel.waitq import SelectToken, Sudog, has_waiter
+from cspy.channel.waitq import SelectToken, Sudog, has_waiter, lock_chans, unlock_chans
 from cspy.errors import ChannelClosed
 from cspy.scheduler import WaitReason, current_task, park, rand
 
@@ -104,11 +104,7 @@ def select(*cases: Recv[Any] | Send[Any], default: bool = False) -> tuple[int, A
         return _select_nil(cases, default)
     if len(chans) > 1:
         chans.sort(key=_by_id)  # the global lock order; repeats end up adjacent
-    prev = None
-    for ch in chans:  # lock each distinct channel once (open-coded _lock: the hot path)
-        if ch is not prev:
-            ch._lock.acquire()
-            prev = ch
+    lock_chans(chans)
     while True:
         ready = _poll(cases)
         if not ready:
@@ -116,13 +112,13 @@ def select(*cases: Recv[Any] | Send[Any], default: bool = False) -> tuple[int, A
         i = ready[0] if len(ready) == 1 else ready[int(rand().random() * len(ready))]
         result = _complete(cases, i)
         if result is not None:
-            _unlock(chans)
+            unlock_chans(chans)
             if result is _CLOSED:
                 raise ChannelClosed(f"send on closed channel {cases[i].chan!r} (select case {i})")
             return result
         # The ready waiter was claimed by another select meanwhile: poll again.
     if default:
-        _unlock(chans)
+        unlock_chans(chans)
         return -1, None, False
     return _block(cases, chans)
 
@@ -138,23 +134,6 @@ def _bad_case(cases: tuple[object, ...]) -> TypeError:
 
 
 _CLOSED: Any = (-2, None, False)  # _complete's marker: a send case found its channel closed
-
-
-def _lock(chans: list[Chan[Any]]) -> None:
-    """Lock each distinct channel of ``chans`` (sorted by id, so repeats are adjacent)."""
-    prev = None
-    for ch in chans:
-        if ch is not prev:
-            ch._lock.acquire()
-            prev = ch
-
-
-def _unlock(chans: list[Chan[Any]]) -> None:
-    prev = None
-    for ch in reversed(chans):
-        if ch is not prev:
-            ch._lock.release()
-            prev = ch
 
 
 def _select_nil(cases: tuple[Recv[Any] | Send[Any], ...], default: bool) -> tuple[int, Any, bool]:
@@ -210,7 +189,7 @@ def _block(cases: tuple[Recv[Any] | Send[Any], ...], chans: list[Chan[Any]]) -> 
     try:
         task = current_task()
     except RuntimeError:
-        _unlock(chans)
+        unlock_chans(chans)
         raise RuntimeError(
             "cspy.select() would block outside a cspy task (e.g. in a cspy.blocking() thread): "
             "only tasks can wait; pass default=True or select from a task"
@@ -253,7 +232,7 @@ def _dequeue_losers(
     fired: int,
 ) -> None:
     """Remove this select's sudogs, except the one that fired (its waker dequeued it)."""
-    _lock(chans)
+    lock_chans(chans)
     for i, sg in enumerate(sudogs):
         if sg is None or i == fired:
             continue
@@ -261,4 +240,4 @@ def _dequeue_losers(
         assert c is not None
         q = c._recvq if cases[i].__class__ is Recv else c._sendq
         q.remove(sg)  # O(1); False if a waker already dropped it as dead
-    _unlock(chans)
+    unlock_chans(chans)

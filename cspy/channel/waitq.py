@@ -43,7 +43,17 @@ from cspy.scheduler import Task
 if TYPE_CHECKING:
     from cspy.channel.chan import Chan
 
-__all__ = ["NO_WAITERS", "SelectToken", "Sudog", "WaitQ", "Waiter", "dequeue", "has_waiter"]
+__all__ = [
+    "NO_WAITERS",
+    "SelectToken",
+    "Sudog",
+    "WaitQ",
+    "Waiter",
+    "dequeue",
+    "has_waiter",
+    "lock_chans",
+    "unlock_chans",
+]
 
 
 class SelectToken:
@@ -77,16 +87,31 @@ class SelectToken:
         return True
 
     def release(self) -> None:
-        """Unlock every channel of the select (reverse lock order; ``chans`` may repeat one)."""
-        prev = None
-        for ch in reversed(self.chans):
-            if ch is not prev:
-                ch._lock.release()
-                prev = ch
+        """Unlock every channel of the select (so the token can be ``park``'s lock)."""
+        unlock_chans(self.chans)
 
     def __repr__(self) -> str:
         distinct = list(dict.fromkeys(self.chans))
         return "select on [" + ", ".join(repr(c) for c in distinct) + "]"
+
+
+def lock_chans(chans: list[Chan[Any]]) -> None:
+    """Lock each distinct channel of ``chans``, which is sorted by ``Chan.id`` -- the one global
+    lock order, so two selects over the same channels cannot deadlock; repeats are adjacent."""
+    prev = None
+    for ch in chans:
+        if ch is not prev:
+            ch._lock.acquire()
+            prev = ch
+
+
+def unlock_chans(chans: list[Chan[Any]]) -> None:
+    """Unlock what ``lock_chans`` locked, in reverse order."""
+    prev = None
+    for ch in reversed(chans):
+        if ch is not prev:
+            ch._lock.release()
+            prev = ch
 
 
 class Sudog:

@@ -11,13 +11,13 @@ from cspy.scheduler.park import (
     current_task,
     go,
     gosched,
-    lock_needed,
     now,
     num_tasks,
     park,
     rand,
     ready,
     sleep,
+    task_to_park,
 )
 from cspy.scheduler.runtime import LongRunning, Runtime, default_procs, gil_enabled, run, running
 from cspy.scheduler.stats import ProcStats, Stats, TaskInfo, snapshot
@@ -42,7 +42,6 @@ __all__ = [
     "gil_enabled",
     "go",
     "gosched",
-    "lock_needed",
     "now",
     "num_tasks",
     "park",
@@ -52,4 +51,5 @@ __all__ = [
     "running",
     "sleep",
     "snapshot",
+    "task_to_park",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "park",
     "ready",
     "current_task",
+    "task_to_park",
     "go",
     "gosched",
     "sleep",
@@ -41,7 +42,6 @@ __all__ = [
     "add_timer",
     "now",
     "rand",
-    "lock_needed",
 ]
 
 T = TypeVar("T")
@@ -58,6 +58,20 @@ def _current() -> Task:
     task: Task | None = getattr(getcurrent(), "task", None)
     if task is None:
         raise RuntimeError(_NOT_IN_TASK.format(what="this operation"))
+    return task
+
+
+def task_to_park(lock: Any, what: str) -> Task:
+    """Caller holds ``lock`` and must wait in ``what`` (e.g. ``"WaitGroup.wait()"``): the current
+    task. Outside a task (plain Python, a ``cspy.blocking`` thread), ``lock`` is released and a
+    ``RuntimeError`` naming ``what`` is raised, so a misuse never leaves a primitive locked."""
+    task: Task | None = getattr(getcurrent(), "task", None)
+    if task is None:
+        lock.release()
+        raise RuntimeError(
+            f"{what} would block outside a cspy task (e.g. in a cspy.blocking() thread): "
+            "only tasks can wait; call it from main or from a task started with cspy.go()"
+        )
     return task
 
 
@@ -238,16 +252,19 @@ def num_tasks() -> int:
 # ---- for the packages above the scheduler (channel, sync, time, net) ------------------------
 
 
-def add_timer(seconds: float, fn: Callable[[Any], None], arg: Any) -> Timer:
+def add_timer(seconds: float, fn: Callable[[Any], None], arg: Any, what: str = "a timer") -> Timer:
     """Call ``fn(arg)`` on the current processor's thread after ``seconds``.
 
     ``fn`` runs in the scheduling loop: it must not block (it may ``ready`` tasks and do
     non-blocking channel sends). The returned timer's ``cancel()`` may be called from anywhere.
+    ``what`` names the caller in the error raised outside a task (``"cspy.Timer()"``).
+    An infinite ``seconds`` never fires (and, unlike a finite timer, does not keep deadlock
+    detection from seeing that nothing else can happen).
     """
     g = getcurrent()
     p = getattr(g, "p", None)
     if p is None:
-        raise RuntimeError(_NOT_IN_TASK.format(what="a timer"))
+        raise RuntimeError(_NOT_IN_TASK.format(what=what))
     return p.timers.add(p.rt.clock() + seconds, fn, arg)  # type: ignore[no-any-return]
 
 
@@ -269,10 +286,3 @@ def rand() -> Any:
 
         return random
     return p.rand
-
-
-def lock_needed() -> bool:
-    """Whether shared state may be touched by more than one thread in this runtime."""
-    rt = _runtime.running()
-    return rt is None or rt.nprocs > 1
-

@@ -56,6 +56,8 @@ GLOBAL_CHECK_INTERVAL = 61
 # finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
 RUNNER_POOL_MAX = 128
 
+_WAIT_MAX = threading.TIMEOUT_MAX
+
 # Ids are handed to processors in blocks so that spawning takes no runtime-wide lock.
 ID_BLOCK = 1024
 
@@ -209,7 +211,8 @@ class Processor(RunQueue):
         try:
             if rt.p_idle(self):  # False: work appeared meanwhile, or the runtime is stopping
                 deadline = self.timers.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - rt.clock())
+                # (capped: a far deadline, say sleep(1e300), is beyond what a lock wait accepts)
+                timeout = None if deadline is None else min(max(0.0, deadline - rt.clock()), _WAIT_MAX)
                 self.wake.wait(timeout)
         finally:
             with self.lock:

@@ -9,7 +9,8 @@ Invariants:
   reach the top. The lock makes "stop() returns whether it stopped a pending timer" exact: firing
   and cancelling claim the timer with the same compare-and-set.
 - ``live`` counts pending (not fired, not cancelled) timers, so deadlock detection can tell a
-  processor that will wake up by itself from one that never will.
+  processor that will wake up by itself from one that never will. A timer at an infinite
+  deadline (``sleep(inf)``, a context without end) is never due: it is not queued or counted.
 
 Why not one global heap: every ``sleep`` would take a runtime-wide lock, and the earliest timer
 of *this* processor is exactly the timeout its idle wait needs.
@@ -24,6 +25,8 @@ from typing import Any, Callable
 __all__ = ["Timer", "TimerHeap"]
 
 PENDING, FIRED, CANCELLED = 0, 1, 2
+
+_INF = float("inf")
 
 
 class Timer:
@@ -49,7 +52,8 @@ class Timer:
             if self.state != PENDING:
                 return False
             self.state = CANCELLED
-            heap.live -= 1
+            if self.when != _INF:
+                heap.live -= 1
         self.fn = self.arg = None  # drop references early
         if heap.on_cancel is not None:
             heap.on_cancel()
@@ -78,6 +82,8 @@ class TimerHeap:
         """Owner only: schedule ``fn(arg)`` at monotonic time ``when``."""
         self.seq += 1
         t = Timer(when, self.seq, fn, arg, self)
+        if when == _INF:  # never due: pending, but not future work (see ``live``)
+            return t
         with self.lock:
             self.live += 1
         heapq.heappush(self.heap, t)

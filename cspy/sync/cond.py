@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from typing import Protocol
 
-from cspy.scheduler import Task, WaitReason, current_task, park, ready
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
 
 __all__ = ["Cond", "Locker"]
 
@@ -65,9 +65,9 @@ class Cond:
 
         Always call it in a loop that re-checks the condition.
         """
-        task = current_task()
         lk = self._lock
         lk.acquire()
+        task = task_to_park(lk, "Cond.wait()")
         self._waiters.append(task)
         try:
             self.locker.unlock()
@@ -75,7 +75,13 @@ class Cond:
             self._waiters.remove(task)
             lk.release()
             raise
-        park(WaitReason.COND, lk, self)
+        try:
+            park(WaitReason.COND, lk, self, task)
+        except BaseException:  # unwound while waiting (the runtime is shutting down)
+            with lk:
+                if task in self._waiters:
+                    self._waiters.remove(task)
+            raise
         self.locker.lock()
 
     def signal(self) -> None:

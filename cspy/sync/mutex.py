@@ -43,7 +43,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, current_task, now, park, ready
+from cspy.scheduler import Task, WaitReason, now, park, ready, task_to_park
 
 __all__ = ["Mutex", "STARVATION_THRESHOLD"]
 
@@ -113,9 +113,9 @@ class Mutex:
         """The fast path failed: queue, park, and retry or receive the mutex."""
         lk = self._lock
         held = self._held
-        task = current_task()
         started = 0.0
         lk.acquire()
+        task = task_to_park(lk, "Mutex.lock()")
         while True:
             if held.acquire(False):  # last attempt, under ``_lock`` (see the module comment)
                 lk.release()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from cspy.scheduler import Task, WaitReason, current_task, park, ready
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
 
 __all__ = ["Once"]
 
@@ -53,8 +53,15 @@ class Once:
             lk.release()
             return
         if state == RUNNING:
-            self._waiters.append(current_task())
-            park(WaitReason.ONCE, lk, self)
+            task = task_to_park(lk, "Once.do()")
+            self._waiters.append(task)
+            try:
+                park(WaitReason.ONCE, lk, self, task)
+            except BaseException:  # unwound while waiting (the runtime is shutting down)
+                with lk:
+                    if task in self._waiters:
+                        self._waiters.remove(task)
+                raise
             return
         self._state = RUNNING
         lk.release()

@@ -25,7 +25,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, current_task, park, ready
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
 
 __all__ = ["RWMutex", "RLocker"]
 
@@ -64,8 +64,18 @@ class RWMutex:
             self._readers += 1
             lk.release()
             return
-        self._rwait.append(current_task())
-        park(WaitReason.RWMUTEX_R, lk, self)  # the waker counted us in ``_readers``
+        task = task_to_park(lk, "RWMutex.rlock()")
+        self._rwait.append(task)
+        try:
+            park(WaitReason.RWMUTEX_R, lk, self, task)  # the waker counted us in ``_readers``
+        except BaseException:  # unwound while waiting (the runtime is shutting down)
+            with lk:
+                queued = task in self._rwait
+                if queued:
+                    self._rwait.remove(task)
+            if not queued:  # it had been granted: give it back
+                self.runlock()
+            raise
 
     def try_rlock(self) -> bool:
         """Take a read lock if that needs no waiting. True if taken."""
@@ -105,8 +115,32 @@ class RWMutex:
             self._writer = True
             lk.release()
             return
-        self._wwait.append(current_task())
-        park(WaitReason.RWMUTEX_W, lk, self)  # the waker set ``_writer`` for us
+        task = task_to_park(lk, "RWMutex.lock()")
+        self._wwait.append(task)
+        try:
+            park(WaitReason.RWMUTEX_W, lk, self, task)  # the waker set ``_writer`` for us
+        except BaseException:  # unwound while waiting (the runtime is shutting down)
+            self._abandon_write(task)
+            raise
+
+    def _abandon_write(self, task: Task) -> None:
+        """``task`` was unwound while waiting to write: leave the queue, or give back the lock
+        it had been handed, so that an RWMutex outliving this ``cspy.run`` still works."""
+        lk = self._lock
+        lk.acquire()
+        if task not in self._wwait:
+            lk.release()
+            self.unlock()
+            return
+        self._wwait.remove(task)
+        woken: list[Task] = []
+        if not self._writer and not self._wwait and self._rwait:
+            # Readers were held back only by waiting writers, and none is left.
+            woken, self._rwait = self._rwait, []
+            self._readers += len(woken)
+        lk.release()
+        for t in woken:
+            ready(t)
 
     def try_lock(self) -> bool:
         """Take the write lock if that needs no waiting. True if taken."""

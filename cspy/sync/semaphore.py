@@ -22,7 +22,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, current_task, park, ready
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
 
 __all__ = ["Semaphore"]
 
@@ -81,8 +81,19 @@ class Semaphore:
             self._cur += k
             lk.release()
             return
-        self._waiters.append([k, current_task()])
-        park(WaitReason.SEMAPHORE, lk, self)  # release() counted our k in ``_cur``
+        task = task_to_park(lk, "Semaphore.acquire()")
+        entry = [k, task]
+        self._waiters.append(entry)
+        try:
+            park(WaitReason.SEMAPHORE, lk, self, task)  # release() counted our k in ``_cur``
+        except BaseException:  # unwound while waiting (the runtime is shutting down)
+            with lk:
+                queued = entry in self._waiters
+                if queued:
+                    self._waiters.remove(entry)
+            # Granted: give the units back. Queued: the waiters behind us may fit now.
+            self._release(0 if queued else k)
+            raise
 
     def try_acquire(self, k: int = 1) -> bool:
         """Take ``k`` units if they are free and nobody is waiting; never blocks."""
@@ -105,6 +116,13 @@ class Semaphore:
                 f"semaphore: released more than held (release({k}) with {held} units held); "
                 "release only what acquire took"
             )
+        lk.release()
+        self._release(k)
+
+    def _release(self, k: int) -> None:
+        """Return ``k`` units (0: none) and admit the waiters at the head that now fit."""
+        lk = self._lock
+        lk.acquire()
         self._cur -= k
         woken: list[Task] = []
         waiters = self._waiters

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from cspy.scheduler import Task, WaitReason, current_task, park, ready
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
 
 __all__ = ["WaitGroup"]
 
@@ -60,8 +60,21 @@ class WaitGroup:
         if self._count == 0:
             self._lock.release()
             return
-        self._waiters.append(current_task())
-        park(WaitReason.WAITGROUP, self._lock, self)
+        task = task_to_park(self._lock, "WaitGroup.wait()")
+        self._waiters.append(task)
+        try:
+            park(WaitReason.WAITGROUP, self._lock, self, task)
+        except BaseException:  # unwound while waiting (the runtime is shutting down)
+            with self._lock:
+                _forget(self._waiters, task)
+            raise
 
     def __repr__(self) -> str:
         return f"<WaitGroup count={self._count} waiters={len(self._waiters)}>"
+
+
+def _forget(waiters: list[Task], task: Task) -> None:
+    """Caller holds the lock: drop an unwound waiter, so a WaitGroup that outlives this
+    ``cspy.run`` does not keep (or later ready) a task of a finished runtime."""
+    if task in waiters:
+        waiters.remove(task)

@@ -65,6 +65,7 @@ class CircuitBreaker:
         "_failures",
         "_opened_at",
         "_trial",
+        "_gen",
         "_clock",
     )
 
@@ -90,6 +91,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at = 0.0
         self._trial = False  # a half-open trial call is in flight
+        self._gen = 0  # bumped on every state change; an outcome counts only in its own state
         self._clock = clock if clock is not None else now
 
     @property
@@ -110,6 +112,7 @@ class CircuitBreaker:
         changes: list[tuple[State, State]] = []
         with self._lock:
             rejected = self._admit(changes)
+            gen = self._gen  # the state this call was admitted in
         self._notify(changes)
         if rejected is not None:
             if self.fallback is not None:
@@ -119,17 +122,20 @@ class CircuitBreaker:
             result = fn(*args, **kwargs)
         except Exception as exc:
             with self._lock:
-                self._on_failure(changes)
+                if gen == self._gen:
+                    self._on_failure(changes)
             self._notify(changes)
             if self.fallback is not None:
                 return self.fallback(exc)
             raise
         except BaseException:
             with self._lock:
-                self._trial = False  # not a verdict on the dependency; let another probe
+                if gen == self._gen and self._state is State.HALF_OPEN:
+                    self._trial = False  # not a verdict on the dependency; let another probe
             raise
         with self._lock:
-            self._on_success(changes)
+            if gen == self._gen:
+                self._on_success(changes)
         self._notify(changes)
         return result
 
@@ -179,6 +185,10 @@ class CircuitBreaker:
         old = self._state
         if old is not new:
             self._state = new
+            # Calls admitted before this change report to a state that is gone: their outcome
+            # must not decide the new one (a slow call from before the circuit opened must not
+            # close it while the half-open trial is still in flight).
+            self._gen += 1
             changes.append((old, new))
 
     def _notify(self, changes: list[tuple[State, State]]) -> None:

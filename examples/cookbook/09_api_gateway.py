@@ -6,6 +6,8 @@ the deadline passes -- the gateway's latency is the slower backend's, not the su
 is real TCP on 127.0.0.1 through `cspy.net` (trio is the poller): `listen`, `accept` in a loop,
 a task per connection (Go's `go handle(conn)`), and `dial` with a timeout. --slow-every makes
 every Nth orders call hang past the deadline, so some requests show the timeout path.
+`gateway_overload` continues it: the same front door defending itself against more load than
+it can serve.
 
 Live view (`cspy examples run api_gateway --live --clients 200 --requests 50`): tasks parked
 on "I/O wait" (sockets) and "select"; the task count breathes with the connections.
@@ -30,9 +32,12 @@ def read_all(conn: net.Conn) -> bytes:
 
 
 def serve(listener: net.Listener, handle: Callable[[net.Conn], None]) -> None:
-    """Accept forever; a task per connection (Go: `go handle(conn)`)."""
+    """Accept until the listener closes; a task per connection (Go: `go handle(conn)`)."""
     while True:
-        conn = listener.accept()
+        try:
+            conn = listener.accept()
+        except net.ClosedError:
+            return  # the program closed the listener: stop serving
         cspy.go(handle, conn)
 
 

@@ -304,6 +304,29 @@ def test_google_search_one_answer_per_backend_or_a_timeout() -> None:
         assert len(answers) - len(kinds) <= 1  # at most one "timed out", and it ends the list
 
 
+@pytest.mark.parametrize("procs", [1, 2])
+def test_echo_server_echoes_every_byte_in_order(procs: int) -> None:
+    out = run_example("echo_server", "--clients", "8", "--messages", "50", "--size", "8192", procs=procs)
+    grab(r"^echo server listening on 127\.0\.0\.1:\d+$", out)
+    sent = grab(r"^8 connections, 400 messages, (\d+) bytes each way in [\d.]+s$", out)
+    server = grab(r"^server: 8 connections accepted, (\d+) bytes echoed, all connection tasks finished$", out)
+    assert int(sent[1]) == int(server[1]) > 400 * len("0:0:")  # what went out came back, no more
+    rtt = grab(r"^round trip: p50 ([\d.]+) ms, p99 ([\d.]+) ms$", out)
+    assert float(rtt[1]) <= float(rtt[2])
+    assert out.splitlines()[-1] == "every byte echoed in order: True"
+
+
+def test_echo_server_refuses_a_size_that_could_deadlock() -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "cspy", "examples", "run", "echo_server", "--size", "1000000"],
+        env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
+    )
+    assert proc.returncode == 2
+    assert "--size must be between 16 and 65536 bytes, got 1000000" in proc.stderr
+
+
 # ---- chapter 3: cookbook --------------------------------------------------------------------
 
 
@@ -389,3 +412,32 @@ def test_api_gateway_answers_every_request_once_and_times_out_hung_calls(procs: 
     assert timed_out >= 5  # every 10th orders call hangs past the deadline
     assert ok > 0
     assert "every request answered exactly once: True; answers correct: True" in out
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_gateway_overload_sheds_load_and_answers_every_request_once(procs: int) -> None:
+    # 4x the admitted rate; a 0.2 s deadline (10x the backend's latency) so that a loaded machine
+    # does not time out healthy calls; the backend hangs 0.3..0.9 s of the 1.6 s run, long enough
+    # for the breaker to open and fail a probe, short enough to leave it time to close again.
+    out = run_example("gateway_overload", "--clients", "40", "--rate", "100", "--overload", "4",
+                      "--seconds", "1.6", "--timeout", "0.2", "--down-for", "0.6", procs=procs)
+    m = grab(r"^sent (\d+) in [\d.]+s: accepted (\d+), rejected (\d+) \(limiter (\d+), "
+             r"concurrency (\d+), breaker (\d+)\), timed out (\d+), failed (\d+)$", out)
+    sent, accepted, rejected, limiter, concurrency, by_breaker, timed_out, failed = map(int, m.groups())
+    assert accepted + rejected + timed_out == sent  # one answer each, none of them a 502
+    assert failed == 0
+    assert limiter + concurrency + by_breaker == rejected
+    assert accepted > 0
+    assert limiter > 0  # the offered load is 4x the rate
+    assert concurrency > 0  # hung backend calls hold every slot for the whole deadline
+    assert by_breaker > 0  # while open, the breaker answers 503 with the fallback
+    assert timed_out >= 5  # the breaker opens only after 5 failures in a row: those are 504s
+    assert "every request answered exactly once: True; answers match their requests: True" in out
+    p = grab(r"^accepted latency: p50 ([\d.]+) ms, p90 ([\d.]+) ms, p99 ([\d.]+) ms", out)
+    assert 0 < float(p[1]) <= float(p[2]) <= float(p[3])
+    transitions = re.findall(r"circuit (closed|open|half-open) -> (closed|open|half-open)", out)
+    assert transitions[0] == ("closed", "open")
+    assert transitions[-1] == ("half-open", "closed")
+    b = grab(r"^breaker: opened (\d+), closed (\d+), final state (\S+); (\d+) calls reached", out)
+    assert int(b[1]) >= 1 and int(b[2]) >= 1 and b[3] == "closed"
+    assert int(b[1]) == sum(1 for _, new in transitions if new == "open")

@@ -499,3 +499,17 @@ def test_go_from_a_foreign_thread_runs_on_the_runtime() -> None:
         return out[0]
 
     assert cspy.run(main, procs=1) == threading.get_ident()
+
+
+def test_infinite_and_huge_sleeps() -> None:
+    """sleep(inf) never ends, so alone it is a deadlock; a huge finite sleep is just pending."""
+
+    def main() -> str:
+        cspy.go(cspy.sleep, float("inf"))
+        cspy.go(cspy.sleep, 1e300)
+        cspy.sleep(0.01)
+        return "ok"
+
+    assert cspy.run(main, procs=2) == "ok"
+    with pytest.raises(cspy.DeadlockError, match=r"\[sleep\]"):
+        cspy.run(cspy.sleep, float("inf"))

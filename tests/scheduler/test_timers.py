@@ -42,3 +42,10 @@ def test_cancel_races_firing_exactly_once() -> None:
         h.run_due(1.0)
         th.join()
         assert (len(fired) == 1) != result[0]
+
+
+def test_infinite_deadline_is_never_due_nor_future_work() -> None:
+    h = TimerHeap()
+    t = h.add(float("inf"), print, None)
+    assert h.live == 0 and h.next_deadline() is None and h.run_due(1e308) == 0
+    assert t.cancel() is True and h.live == 0

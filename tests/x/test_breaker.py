@@ -109,3 +109,55 @@ def test_under_runtime_clock() -> None:
         return [s1, str(b.state), b.call(lambda: "ok"), str(b.state)]
 
     assert cspy.run(main, procs=1) == ["open", "half-open", "ok", "closed"]
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_stale_outcome_does_not_decide_the_half_open_trial(procs: int) -> None:
+    """A call admitted while closed that finishes during the trial must not close the circuit."""
+
+    def main() -> tuple[State, State, bool, list[str]]:
+        clock = [0.0]
+        log: list[str] = []
+        b = breaker.CircuitBreaker(
+            1, open_timeout=1.0, clock=lambda: clock[0], on_change=lambda o, n: log.append(f"{o}->{n}")
+        )
+        slow_go: cspy.Chan[None] = cspy.Chan()
+        trial_go: cspy.Chan[None] = cspy.Chan()
+        out: cspy.Chan[str] = cspy.Chan(3)
+
+        def slow_ok() -> str:  # admitted while closed, finishes much later
+            slow_go.recv()
+            return "slow ok"
+
+        def trial() -> None:  # the one half-open probe; it fails
+            trial_go.recv()
+            raise ConnectionError("still down")
+
+        def run_trial() -> None:
+            with pytest.raises(ConnectionError):
+                b.call(trial)
+            out.send("trial done")
+
+        cspy.go(lambda: out.send(b.call(slow_ok)))
+        cspy.gosched()
+        with pytest.raises(ConnectionError):
+            b.call(fail)  # opens the circuit (threshold 1)
+        clock[0] = 2.0  # the open timeout passed
+        cspy.go(run_trial)
+        cspy.gosched()
+        slow_go.send(None)
+        assert out.recv() == "slow ok"
+        after_stale = b.state
+        second_admitted = True
+        try:
+            b.call(lambda: None)
+        except breaker.BreakerOpen:
+            second_admitted = False
+        trial_go.send(None)
+        assert out.recv() == "trial done"
+        return after_stale, b.state, second_admitted, log
+
+    after_stale, final, second_admitted, log = cspy.run(main, procs=procs)
+    assert after_stale is State.HALF_OPEN and not second_admitted
+    assert final is State.OPEN
+    assert log == ["closed->open", "open->half-open", "half-open->open"]
