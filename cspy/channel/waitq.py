@@ -137,8 +137,10 @@ class WaitQ:
     Caller holds the owning channel's lock for every method; ``n`` (the number of records queued)
     may be read without it. ``first`` is None exactly when the queue is empty.
 
-    With ``a`` and ``b`` two waiter records (tasks or sudogs) in no queue:
+    With two waiter records (tasks or sudogs) in no queue:
 
+    >>> from cspy.scheduler import Task
+    >>> a, b = Task(1, print, (), {}), Task(2, print, (), {})
     >>> q = WaitQ()
     >>> q.push(a); q.push(b); q.remove(a)
     True
