@@ -1,10 +1,14 @@
 """cspy: Go-style CSP for Python -- tasks, channels, select, sync and context on an M:N scheduler.
 
 >>> import cspy
->>> def main():
-...     ch = cspy.Chan[int](3)
-...     cspy.go(lambda: [ch.send(i) for i in range(3)] and ch.close())
-...     return [v for v in ch]
+>>> def count(ch: cspy.SendChan[int]) -> None:
+...     for i in range(3):
+...         ch.send(i)
+...     ch.close()
+>>> def main() -> list[int]:
+...     ch = cspy.Chan[int]()
+...     cspy.go(count, ch)
+...     return list(ch)
 >>> cspy.run(main)
 [0, 1, 2]
 """
