@@ -9,8 +9,8 @@ sending ROUNDS small messages one at a time and waiting for the echo. Run:
     python benchmarks/net_echo.py --impl cspy --profile   # cProfile of the cspy run
 
 cspy runs with ``procs=1`` (the default on a GIL build) unless ``--procs`` says otherwise; its row
-also shows how many times tasks handed work to the netpoller thread ("submits") and how many
-times that thread was woken for it ("drains").
+also shows how many times the runtime's netpoll was polled ("polls"), how many of those blocked
+an idle processor ("blocks"), and how many waiting tasks they readied ("readied").
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def read_exactly_sock(recv: Any, n: int) -> bytes:
 def bench_cspy(conns: int, rounds: int, size: int, procs: int, profile: bool) -> dict[str, Any]:
     sys.path.insert(0, ".")
     import cspy
-    from cspy.net import netpoller as np_mod
+    from cspy.scheduler import running
 
     msg = b"x" * size
     counters: dict[str, int] = {}
@@ -95,8 +95,8 @@ def bench_cspy(conns: int, rounds: int, size: int, procs: int, profile: bool) ->
             cspy.go(client, ln.addr, lat, wg)
         wg.wait()
         elapsed = time.perf_counter() - t0
-        poller = np_mod.netpoller()
-        counters["submits"], counters["drains"] = poller.submits, poller.drains
+        np = running().netpoll  # type: ignore[union-attr]
+        counters["polls"], counters["blocks"], counters["readied"] = np.polls, np.blocks, np.readied
         ln.close()
         return lat, elapsed
 
@@ -112,7 +112,10 @@ def bench_cspy(conns: int, rounds: int, size: int, procs: int, profile: bool) ->
     else:
         lat, elapsed = cspy.run(main, procs=procs)
     out = summarize(lat, elapsed)
-    out["note"] = f"procs={procs}, submits={counters['submits']}, drains={counters['drains']}"
+    out["note"] = (
+        f"procs={procs}, polls={counters['polls']}, blocks={counters['blocks']}, "
+        f"readied={counters['readied']}"
+    )
     return out
 
 

@@ -1,6 +1,7 @@
-"""cspy.net: TCP for tasks -- Go's ``net`` package, with trio's event loop as the netpoller.
+"""cspy.net: TCP for tasks -- Go's ``net`` package over the runtime's netpoll (an epoll that the
+processors poll themselves, cspy/scheduler/netpoll.py).
 
-- netpoller.py: the trio thread (lazily started, stopped with the runtime) and ``call_async``;
+- netpoller.py: the trio thread for ``call_async`` (lazily started, stopped with the runtime);
 - fd.py: a non-blocking socket that parks the calling task when it would block (Go's netFD);
 - conn.py: ``Conn`` and ``dial``; listener.py: ``Listener`` and ``listen``;
 - errors.py: ``Timeout`` (a TimeoutError) and ``ClosedError``.

@@ -1,7 +1,7 @@
 """Conn and dial: a TCP connection with blocking-style calls that park only the calling task.
 
 ``Conn`` is Go's ``net.Conn`` over an :class:`~cspy.net.fd.FD`: ``read`` and ``write`` try the
-socket first and park on the netpoller only when it would block (see fd.py for why, and for the
+socket first and park on the runtime's netpoll only when it would block (see fd.py for why, and for the
 invariants on closing). One task at a time reads and one at a time writes; others queue.
 
 Deadlines are Go's, with one difference of form: Go's ``SetDeadline`` takes an absolute time,
@@ -23,8 +23,7 @@ import time
 from typing import Any
 
 from cspy.net.errors import ClosedError, Timeout, op_error
-from cspy.net.fd import FD, READ, WRITE, ctx_check, deadline_after
-from cspy.net.netpoller import netpoller
+from cspy.net.fd import FD, READ, WRITE, ctx_check, deadline_after, runtime_netpoll
 from cspy.scheduler import blocking
 
 __all__ = ["Conn", "dial", "format_addr"]
@@ -231,7 +230,7 @@ def dial(host: str, port: int, timeout: float | None = None, *, ctx: Any = None)
     deadline = deadline_after(timeout, "cspy.net.dial() timeout")
     ctx_check(ctx)
     target = f"dial tcp {format_addr((host, port))}"
-    poller = netpoller()
+    poller = runtime_netpoll()
     addrs = _resolve(host, port, target, deadline)
     last: OSError | None = None
     for family, type_, proto, _, sockaddr in addrs:
@@ -282,6 +281,8 @@ def _connect(
             while err in (errno.EINPROGRESS, errno.EAGAIN, errno.EALREADY, errno.EINTR):
                 fd.wait(WRITE, "dial", ctx)
                 err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err == 0 and not _connected(sock):
+                    err = errno.EINPROGRESS  # a spurious wake-up: wait again (as Go does)
         finally:
             fd.end(WRITE)
         if err not in (0, errno.EISCONN):
@@ -294,3 +295,11 @@ def _connect(
     fd.set_deadline(WRITE, None)
     fd.name = f"tcp {format_addr(local)}->{format_addr(remote)}"
     return Conn(fd, local, remote)
+
+
+def _connected(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+    except OSError:
+        return False
+    return True

@@ -2,28 +2,30 @@
 
 The Go way, kept: a task first tries the system call itself (``recv``, ``send``, ``accept``,
 ``connect``) on the non-blocking socket, on its own thread. Only when the kernel says "would
-block" does it park and ask the netpoller to wait for readiness (trio's ``wait_readable`` /
-``wait_writable``); readied, it retries the call. So a read whose data is already there costs no
-thread hop at all, and the trio thread only ever *waits*; it never moves bytes.
+block" does it park on the runtime's netpoll (cspy/scheduler/netpoll.py: an epoll that the
+processors poll themselves, as Go's scheduler does); readied, it retries the call. So a read whose
+data is already there costs no wait at all, and a wait crosses no thread unless the task's
+processor is not the one that polled.
 
 Directions: READ (recv, accept) and WRITE (send, connect). Per direction:
 
-- a *turn*: one task at a time uses a direction (trio allows one waiter per fd and direction;
-  Go serialises with ``fdMutex``). Others queue in ``turnq`` and are handed the turn in FIFO
-  order;
-- a deadline (absolute, ``time.monotonic`` seconds, or None). A wait in progress picks up a new
-  deadline at once (Go: a deadline applies to pending I/O too);
-- while a wait is in progress on the poller: its trio ``CancelScope`` (poller thread only) and a
-  sequence number, so that a late context cancellation cannot cancel a later wait.
+- a *turn*: one task at a time uses a direction (the netpoll allows one waiter per descriptor and
+  direction; Go serialises with ``fdMutex``). Others queue in ``turnq`` and are handed the turn
+  in FIFO order;
+- a deadline (absolute, ``time.monotonic`` seconds, or None). A wait picks it up when it starts;
+  a new deadline set during a wait wakes the wait, which then re-checks and waits again with the
+  new one (Go: a deadline applies to pending I/O too).
+
+Wake-ups may be spurious (see netpoll.py): every caller retries its call, and ``wait`` checks
+``closed`` and the deadline before it parks.
 
 Closing: ``close()`` marks the FD closed under ``lock`` (every later or retried call then raises
-``ClosedError``), wakes tasks queued for a turn, and asks the poller to ``notify_closing`` (which
-wakes a task waiting for readiness) and close the socket. The socket is closed only on the poller
-thread, after trio forgot it, and a task only touches the socket while holding ``lock`` with
-``closed`` false: a file descriptor is never used after close, nor closed under a waiter.
+``ClosedError``), wakes tasks queued for a turn, makes the netpoll forget the descriptor (which
+wakes a task waiting for readiness with CLOSED), and only then closes the socket. A task only
+touches the socket while holding ``lock`` with ``closed`` false: a file descriptor is never used
+after close, nor closed under a waiter.
 
-Outcome of a wait, in the waiting task's ``val``: READY, TIMEOUT, CLOSED, or an exception to raise
-(a context's error, or an OSError from the poller).
+Outcome of a wait: READY, TIMEOUT, CLOSED, or an exception to raise (a context's error).
 """
 
 from __future__ import annotations
@@ -34,22 +36,17 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-import trio
-
 from cspy.net.errors import ClosedError, Timeout
-from cspy.scheduler import WaitReason, current_task, park, ready
+from cspy.scheduler import WaitReason, current_task, park, ready, running
+from cspy.scheduler.netpoll import CLOSED, READ, READY, TIMEOUT, WRITE, netpoll
 
 if TYPE_CHECKING:
-    from cspy.net.netpoller import Netpoller
     from cspy.scheduler import Task
+    from cspy.scheduler.netpoll import Netpoll
 
-__all__ = ["FD", "READ", "WRITE", "deadline_after"]
+__all__ = ["FD", "READ", "WRITE", "deadline_after", "runtime_netpoll"]
 
-READ, WRITE = 0, 1
 _VERB = ("read", "write")
-
-# Outcomes of a wait (stored in task.val by the poller).
-READY, TIMEOUT, CLOSED = "ready", "timeout", "closed"
 
 _monotonic = time.monotonic
 
@@ -66,40 +63,22 @@ def deadline_after(seconds: float | None, what: str) -> float | None:
 
 
 class FD:
-    """A non-blocking socket registered with the netpoller. Any thread unless a method says."""
+    """A non-blocking socket registered with the netpoll. Any thread unless a method says."""
 
-    __slots__ = (
-        "sock",
-        "fileno",
-        "poller",
-        "lock",
-        "closed",
-        "name",
-        "busy",
-        "turnq",
-        "deadline",
-        "waiter",
-        "seq",
-        "scope",
-        "cancel",
-    )
+    __slots__ = ("sock", "fileno", "np", "pd", "lock", "closed", "name", "busy", "turnq", "deadline")
 
-    def __init__(self, sock: socket.socket, poller: Netpoller, name: str) -> None:
+    def __init__(self, sock: socket.socket, np: Netpoll, name: str) -> None:
         sock.setblocking(False)
         self.sock = sock
         self.fileno = sock.fileno()
-        self.poller = poller
+        self.np = np
         self.lock = threading.Lock()
         self.closed = False
         self.name = name  # "tcp 127.0.0.1:5000->127.0.0.1:41234", for messages
         self.busy = [False, False]
         self.turnq: tuple[deque[Task], deque[Task]] = (deque(), deque())
         self.deadline: list[float | None] = [None, None]
-        self.waiter: list[Task | None] = [None, None]
-        self.seq = [0, 0]
-        self.scope: list[trio.CancelScope | None] = [None, None]  # poller thread only
-        self.cancel: list[tuple[int, BaseException] | None] = [None, None]  # poller thread only
-        poller.register(self)
+        self.pd = np.open(self.fileno, self.close_now)
 
     def __repr__(self) -> str:
         return f"<fd {self.fileno} {self.name}{' closed' if self.closed else ''}>"
@@ -152,27 +131,32 @@ class FD:
     # ---- waiting for readiness ---------------------------------------------------------------
 
     def wait(self, mode: int, verb: str, ctx: Any = None) -> None:
-        """Park until the socket is ready for ``mode`` (caller holds the turn, not ``lock``).
+        """Park until the socket may be ready for ``mode`` (caller holds the turn, not ``lock``).
 
-        Raises Timeout past the deadline, ClosedError if closed meanwhile, the context's error if
-        ``ctx`` is cancelled first.
+        Returns early on a spurious wake-up (the caller retries its call). Raises Timeout past
+        the deadline, ClosedError if closed meanwhile, the context's error if ``ctx`` is
+        cancelled first.
         """
-        task = current_task()
         with self.lock:
             if self.closed:
                 raise ClosedError(f"{verb} {self.name}")
-            self.seq[mode] += 1
-            seq = self.seq[mode]
-            self.waiter[mode] = task
+            dl = self.deadline[mode]
+        if dl is not None and _monotonic() >= dl:
+            raise Timeout(f"{verb} {self.name}")
+        task = current_task()
+        np, pd = self.np, self.pd
+        seq = np.prepare(pd, mode, task)
+        if seq is READY:
+            return
+        if seq is CLOSED:
+            raise ClosedError(f"{verb} {self.name}")
+        assert isinstance(seq, int)
         fin = _watch(ctx, self, mode, seq) if ctx is not None else None
-        task.val = None
-        self.poller.submit_wait(self._start_wait, (mode, task, seq))
         try:
-            park(WaitReason.IO_WAIT, None, on=self)
+            outcome = np.park_wait(pd, task, mode, seq, dl, self)
         finally:
             if fin is not None:
                 fin.close()
-        outcome, task.val = task.val, None
         if outcome is READY:
             return
         if outcome is TIMEOUT:
@@ -182,16 +166,16 @@ class FD:
         raise outcome
 
     def set_deadline(self, mode: int, deadline: float | None) -> None:
-        """Set ``mode``'s deadline; a wait in progress is re-timed on the poller."""
+        """Set ``mode``'s deadline. A wait in progress is woken to wait again under it."""
         with self.lock:
             self.deadline[mode] = deadline
-            pending = self.waiter[mode] is not None and not self.closed
-        if pending:
-            self.poller.submit(self._retime, mode)
+            closed = self.closed
+        if not closed:
+            self.np.claim(self.pd, mode, 0, READY)
 
     def cancel_wait(self, mode: int, seq: int, exc: BaseException) -> None:
         """Wake wait number ``seq`` of ``mode`` (if still in progress) with ``exc``."""
-        self.poller.submit(self._cancel, (mode, seq, exc))
+        self.np.claim(self.pd, mode, seq, exc)
 
     # ---- closing --------------------------------------------------------------------------------
 
@@ -207,87 +191,26 @@ class FD:
         for t in queued:
             t.val = CLOSED
             ready(t)
-        self.poller.submit(self._close, None)
+        self.np.forget(self.pd)  # before closing: the descriptor number may be reused at once
+        self.sock.close()
         return True
 
-    # ---- the poller thread ---------------------------------------------------------------------
-
-    def _start_wait(self, arg: tuple[int, Task, int]) -> None:
-        assert self.poller.nursery is not None
-        self.poller.nursery.start_soon(self._wait, *arg)
-
-    async def _wait(self, mode: int, task: Task, seq: int) -> None:
-        with self.lock:
-            closed, dl = self.closed, self.deadline[mode]
-        outcome: Any = READY
-        pending = self.cancel[mode]
-        if closed:
-            outcome = CLOSED
-        elif pending is not None and pending[0] == seq:
-            outcome = pending[1]
-        else:
-            scope = trio.CancelScope(deadline=_trio_deadline(dl))
-            self.scope[mode] = scope
-            try:
-                with scope:
-                    if mode == READ:
-                        await trio.lowlevel.wait_readable(self.fileno)
-                    else:
-                        await trio.lowlevel.wait_writable(self.fileno)
-            except trio.ClosedResourceError:
-                outcome = CLOSED
-            except OSError as exc:
-                outcome = exc
-            finally:
-                self.scope[mode] = None
-            if scope.cancelled_caught:
-                pending = self.cancel[mode]
-                outcome = pending[1] if pending is not None and pending[0] == seq else TIMEOUT
-        self.cancel[mode] = None
-        with self.lock:
-            self.waiter[mode] = None
-        task.val = outcome
-        self.poller.finish(task)
-
-    def _retime(self, mode: int) -> None:
-        scope = self.scope[mode]
-        if scope is not None:
-            with self.lock:
-                dl = self.deadline[mode]
-            scope.deadline = _trio_deadline(dl)
-
-    def _cancel(self, arg: tuple[int, int, BaseException]) -> None:
-        mode, seq, exc = arg
-        with self.lock:
-            current = self.waiter[mode] is not None and self.seq[mode] == seq
-        if not current:
-            return  # that wait is over
-        self.cancel[mode] = (seq, exc)
-        scope = self.scope[mode]
-        if scope is not None:
-            scope.cancel()
-        # else: the wait has not started; it sees the cancellation when it does
-
-    def _close(self, _: object) -> None:
-        self.close_now()
-        self.poller.unregister(self)
-
     def close_now(self) -> None:
-        """Poller thread only: wake trio's waiters on this socket, then close it."""
+        """At the end of the run (the netpoll's ``close``): close the socket if still open."""
         with self.lock:
             self.closed = True
-        try:
-            trio.lowlevel.notify_closing(self.fileno)
-        except (OSError, ValueError):  # pragma: no cover - nothing registered
-            pass
         self.sock.close()
 
 
-def _trio_deadline(deadline: float | None) -> float:
-    if deadline is None:
-        return float("inf")
-    now: float = trio.current_time()
-    return now + (deadline - _monotonic())
+def runtime_netpoll() -> Netpoll:
+    """From a task: the running runtime's netpoll, created on first use."""
+    rt = running()
+    if rt is None:
+        raise RuntimeError(
+            "cspy.net needs a running runtime: start the program with cspy.run(main) and use it "
+            "from a task"
+        )
+    return netpoll(rt)
 
 
 def _watch(ctx: Any, fd: FD, mode: int, seq: int) -> Any:

@@ -1,6 +1,6 @@
 """Listener and listen: a listening TCP socket whose ``accept`` parks only the calling task.
 
-``accept`` tries the non-blocking ``accept`` first and parks on the netpoller (wait readable)
+``accept`` tries the non-blocking ``accept`` first and parks on the netpoll (wait readable)
 only when no connection is queued; several tasks may accept on one listener (they take turns,
 FIFO). ``close`` wakes every task blocked in ``accept`` with :class:`~cspy.net.ClosedError`, the
 way Go's ``Listener.Close`` makes a blocked ``Accept`` return ``net.ErrClosed`` -- the usual way
@@ -14,8 +14,7 @@ from typing import Any
 
 from cspy.net.conn import Conn, format_addr, new_conn
 from cspy.net.errors import op_error
-from cspy.net.fd import FD, READ, ctx_check
-from cspy.net.netpoller import netpoller
+from cspy.net.fd import FD, READ, ctx_check, runtime_netpoll
 
 __all__ = ["Listener", "listen"]
 
@@ -61,7 +60,7 @@ class Listener:
                 fd.wait(READ, "accept", ctx)
         finally:
             fd.end(READ)
-        return new_conn(sock, fd.poller)
+        return new_conn(sock, fd.np)
 
     def close(self) -> None:
         """Stop listening. Tasks blocked in ``accept`` wake with ClosedError; closing twice is a
@@ -98,7 +97,7 @@ def listen(host: str, port: int, backlog: int = DEFAULT_BACKLOG) -> Listener:
     if isinstance(backlog, bool) or not isinstance(backlog, int) or backlog < 0:
         raise ValueError(f"cspy.net.listen() needs a backlog >= 0, got {backlog!r}")
     what = f"listen tcp {format_addr((host, port))}"
-    poller = netpoller()
+    poller = runtime_netpoll()
     try:
         infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family, _, _, _, sockaddr = infos[0]

@@ -1,11 +1,9 @@
-"""The netpoller: one thread running a trio event loop for the life of the runtime.
+"""The trio thread behind ``call_async``: one trio event loop for the life of the runtime.
 
-Go's runtime waits for sockets in one place (``netpoll``, epoll on Linux) and readies the
-goroutines whose sockets became ready. Here that place is a trio event loop on a thread of its
-own: trio already has a correct, portable I/O manager (epoll, kqueue, IOCP), cancel scopes for
-deadlines, and async libraries (``call_async``) that tasks can use as if they were blocking calls.
-It cannot run on a processor's thread: a processor's thread belongs to its scheduling loop and
-its greenlets, and trio's loop wants a thread of its own.
+Sockets do not use it (they wait on the runtime's own netpoll, cspy/scheduler/netpoll.py); it
+runs async libraries (``call_async``) that tasks use as if they were blocking calls. It cannot
+run on a processor's thread: a processor's thread belongs to its scheduling loop and its
+greenlets, and trio's loop wants a thread of its own.
 
 What crosses threads, and how:
 
@@ -25,8 +23,7 @@ Invariants:
   ``op_end`` on 1 -> 0, both under ``_lock``, and ``op_end`` only after the last ``ready``):
   deadlock detection sees I/O in flight, and a read does not take the runtime's lock.
 - The thread starts lazily on first use and is stopped and joined by ``run`` (``rt.on_stop``)
-  after every processor has stopped: it then closes every socket still open. No thread and no
-  socket outlives ``cspy.run``.
+  after every processor has stopped. No thread outlives ``cspy.run``.
 """
 
 from __future__ import annotations
@@ -61,7 +58,6 @@ class Netpoller:
         self._stopped = False
         self.nursery: trio.Nursery | None = None  # poller thread only
         self.inflight = 0
-        self.fds: set[Any] = set()  # open sockets (fd.FD), closed at stop if still open
         # Counters, for the benchmark and stats: submissions, and poller wake-ups (drains).
         self.submits = 0
         self.drains = 0
@@ -101,16 +97,6 @@ class Netpoller:
             self.inflight -= 1
             if self.inflight == 0:
                 self.rt.op_end()  # after ready(): see runtime.py on pending operations
-
-    def register(self, fd: Any) -> None:
-        with self._lock:
-            if self._stopped:
-                raise RuntimeError("cspy.net: the runtime has stopped; no new sockets")
-            self.fds.add(fd)
-
-    def unregister(self, fd: Any) -> None:
-        with self._lock:
-            self.fds.discard(fd)
 
     def _kick(self, token: trio.lowlevel.TrioToken) -> None:
         try:
@@ -153,7 +139,7 @@ class Netpoller:
                 self._drain()  # what was submitted while the loop was starting
                 await trio.sleep_forever()
         finally:
-            self._close_all()
+            self.nursery = None
 
     def _drain(self) -> None:
         with self._lock:
@@ -166,12 +152,6 @@ class Netpoller:
     def _cancel_all(self, _: object) -> None:
         assert self.nursery is not None
         self.nursery.cancel_scope.cancel()
-
-    def _close_all(self) -> None:
-        with self._lock:
-            fds, self.fds = list(self.fds), set()
-        for fd in fds:
-            fd.close_now()
 
     def start_call(self, arg: tuple[Task, Callable[..., Awaitable[Any]], tuple[Any, ...]]) -> None:
         assert self.nursery is not None

@@ -5,7 +5,7 @@ One processor per scheduler thread. Everything here runs on that thread unless a
 
 - its run queue (runqueue.py) and timer heap (timers.py);
 - an *inbox*: pinned tasks made runnable by other threads (other processors, the offload pool,
-  the netpoller). A started greenlet can only resume on its own thread, so a foreign waker cannot
+  a netpoll poller). A started greenlet can only resume on its own thread, so a foreign waker cannot
   run the task or touch the owner's queues; it appends to the inbox under ``lock`` and, if the
   owner is idle, sets its ``wake`` event. The owner drains the inbox into its queue.
 - a *hub* greenlet running the scheduling loop (Go's g0 running ``schedule``), and *runner*
@@ -25,7 +25,14 @@ registered as a waiter but not yet switched out: the task merely sits in the inb
 processor next schedules, which happens after the switch.
 
 Idle protocol (no lost wake-up): the owner sets ``idle`` and clears ``wake`` under ``lock`` after
-seeing an empty inbox; a foreign waker appends under ``lock`` and sets ``wake`` if it saw ``idle``.
+seeing an empty inbox; a foreign waker appends under ``lock`` and, if it saw ``idle``, *kicks* the
+owner: sets ``wake`` and, should the owner be the one processor blocked in the netpoll (netpoll.py)
+rather than on ``wake``, interrupts that poll. The netpoll checks ``wake`` and records the
+processor as blocked in one locked section, and ``kick`` sets ``wake`` before it looks, so the
+wake-up is seen either way.
+
+Network readiness (netpoll.py): a hub that finds no work polls with timeout 0 before stealing,
+and one idle hub at a time blocks in the poll instead of on ``wake``.
 """
 
 from __future__ import annotations
@@ -125,12 +132,19 @@ class Processor(RunQueue):
             self.inbox.append(task)
             idle = self.idle
         if idle:
-            self.wake.set()
+            self.kick()
 
     def wakeup(self) -> None:
         """Any thread: wake this processor if it is idle, so it looks for work again."""
         if self.idle:
-            self.wake.set()
+            self.kick()
+
+    def kick(self) -> None:
+        """Any thread: end this processor's idle wait, on ``wake`` or in the netpoll."""
+        self.wake.set()
+        np = self.rt.netpoll
+        if np is not None:
+            np.interrupt(self)
 
     def _drain_inbox(self) -> None:
         with self.lock:
@@ -181,6 +195,9 @@ class Processor(RunQueue):
             task = self.findrunnable_nowait()
             if task is not None or rt.stopping:
                 return task
+            np = rt.netpoll
+            if np is not None and np.inflight and np.blocked is None and np.poll():
+                continue  # readied tasks of ours are queued; others' went to their inboxes
             if rt.nprocs > 1:
                 task = self._steal_work()
                 if task is not None:
@@ -213,7 +230,9 @@ class Processor(RunQueue):
                 deadline = self.timers.next_deadline()
                 # (capped: a far deadline, say sleep(1e300), is beyond what a lock wait accepts)
                 timeout = None if deadline is None else min(max(0.0, deadline - rt.clock()), _WAIT_MAX)
-                self.wake.wait(timeout)
+                np = rt.netpoll
+                if np is None or not np.block(self, timeout):
+                    self.wake.wait(timeout)
         finally:
             with self.lock:
                 self.idle = False

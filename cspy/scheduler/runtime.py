@@ -5,7 +5,7 @@ state (there is no other global state but the pointer to the running runtime). I
 
 - the processors; P0 runs on the thread that called ``run``, P1.. on threads of their own;
 - the global run queue (new tasks only) and the list of idle processors (``lock``);
-- ``pending_ops``: offloaded calls and network operations in flight. They are *future work*:
+- ``pending_ops``: offloaded calls and network waits in flight. They are *future work*:
   while one is pending, a processor with nothing to do is waiting, not deadlocked;
 - the clock and the seed, so every time read and random choice comes from one place;
 - sysmon and the offload pool, started with the runtime and joined before ``run`` returns.
@@ -129,7 +129,8 @@ class Runtime:
         self.threads: list[threading.Thread] = []
         self.sysmon: Any = None
         self.offload: Any = None
-        self.netpoller: Any = None  # cspy.net's trio thread, started on first use
+        self.netpoller: Any = None  # cspy.net's trio thread (call_async), started on first use
+        self.netpoll: Any = None  # netpoll.Netpoll: socket readiness, created on first use
         self.on_stop: list[Callable[[], None]] = []  # e.g. the netpoller's shutdown
 
     # ---- ids and spawning ---------------------------------------------------------------
@@ -156,7 +157,7 @@ class Runtime:
         with self.lock:
             p = self.idle.pop() if self.idle else None
         if p is not None:
-            p.wake.set()
+            p.kick()
 
     def p_idle(self, p: Processor) -> bool:
         """``p`` is about to sleep. False if it should look for work again instead."""
@@ -210,7 +211,7 @@ class Runtime:
         if len(self.idle) == self.nprocs:
             with self.lock:
                 for p in self.idle:
-                    p.wake.set()
+                    p.kick()
 
     # ---- ending ----------------------------------------------------------------------------
 
@@ -237,7 +238,7 @@ class Runtime:
     def _stop_locked(self) -> None:
         self.stopping = True
         for p in self.ps:
-            p.wake.set()
+            p.kick()
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -271,6 +272,8 @@ class Runtime:
             self.offload.shutdown()
             for fn in self.on_stop:
                 fn()
+            if self.netpoll is not None:
+                self.netpoll.close()
         failure, self.failure = self.failure, None
         if failure is not None:
             raise failure

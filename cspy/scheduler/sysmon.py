@@ -7,6 +7,8 @@ owners write):
   ``forcePreemptNS``) while it has a current task is held by a task that does not yield. We are
   cooperative (like Go before 1.14), so we cannot preempt it; we record it (``stats()``, the live
   view) and wake an idle processor, which will steal the held processor's *new* tasks.
+- If tasks wait on the netpoll and nobody has polled it since the previous look (5-10 ms ago:
+  every processor busy, none idle to block in it), it polls once (Go's sysmon does the same).
 - It refreshes ``coarse_now``, the clock reading parked tasks use for "waiting since", so the
   hot path never reads the clock just to be displayed.
 
@@ -36,6 +38,7 @@ class Sysmon:
         self._ticks = [-1] * n  # ticks seen at the previous look
         self._since = [0.0] * n  # when those ticks were first seen
         self._report: list[LongRunning | None] = [None] * n
+        self._polls = -1  # the netpoll's poll count at the previous look
 
     def start(self) -> None:
         self._thread.start()
@@ -52,6 +55,9 @@ class Sysmon:
             rt.coarse_now = now
             for p in rt.ps:
                 self._look(p.id, now)
+            np = rt.netpoll
+            if np is not None:
+                self._polls = np.sysmon_poll(self._polls)
 
     def _look(self, i: int, now: float) -> None:
         from cspy.scheduler.runtime import LongRunning

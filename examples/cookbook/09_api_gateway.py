@@ -3,7 +3,7 @@
 Go idiom: an `http.Handler` that calls the users and orders services concurrently with
 `errgroup.WithContext(ctx)` under `context.WithTimeout`, merges the answers, and returns 504 if
 the deadline passes -- the gateway's latency is the slower backend's, not the sum. Everything
-is real TCP on 127.0.0.1 through `cspy.net` (trio is the poller): `listen`, `accept` in a loop,
+is real TCP on 127.0.0.1 through `cspy.net`: `listen`, `accept` in a loop,
 a task per connection (Go's `go handle(conn)`), and `dial` with a timeout. --slow-every makes
 every Nth orders call hang past the deadline, so some requests show the timeout path.
 `gateway_overload` continues it: the same front door defending itself against more load than

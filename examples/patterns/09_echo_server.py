@@ -2,8 +2,8 @@
 
 Go idiom: `ln, _ := net.Listen("tcp", "127.0.0.1:0")`, then `for { conn, _ := ln.Accept();
 go func() { io.Copy(conn, conn); conn.Close() }() }` -- the whole server is an accept loop and
-one cheap task per connection, each blocking in plain `read`/`write` while the netpoller (trio,
-in cspy.net) parks it until its socket is ready. --clients tasks each dial once and send
+one cheap task per connection, each blocking in plain `read`/`write` while the runtime's netpoll
+(epoll, polled by the processors themselves, as in Go) parks it until its socket is ready. --clients tasks each dial once and send
 --messages messages of random sizes up to --size bytes, reading every echo back before the next
 one; then they half-close (`close_write`), the server reads EOF and hangs up. Shutdown is Go's:
 close the listener (the accept loop ends) and wait for the connection tasks with a WaitGroup.
