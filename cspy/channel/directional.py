@@ -29,7 +29,26 @@ T_co = TypeVar("T_co", covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
 
 
-class SendChan(Generic[T_contra]):
+class _Either:
+    """What both directions have: ``len(ch)``, ``ch.cap``, ``ch.closed``."""
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def cap(self) -> int:
+        """The buffer's capacity."""
+        raise NotImplementedError
+
+    @property
+    def closed(self) -> bool:
+        """Whether the channel is closed."""
+        raise NotImplementedError
+
+
+class SendChan(_Either, Generic[T_contra]):
     """A channel you may only send on (and close): Go's ``chan<- T``. See :class:`cspy.Chan`.
 
     >>> def produce(out: cspy.SendChan[int]) -> None:
@@ -47,21 +66,8 @@ class SendChan(Generic[T_contra]):
         """Close the channel."""
         raise NotImplementedError
 
-    def __len__(self) -> int:
-        raise NotImplementedError
 
-    @property
-    def cap(self) -> int:
-        """The buffer's capacity."""
-        raise NotImplementedError
-
-    @property
-    def closed(self) -> bool:
-        """Whether the channel is closed."""
-        raise NotImplementedError
-
-
-class RecvChan(Generic[T_co]):
+class RecvChan(_Either, Generic[T_co]):
     """A channel you may only receive from: Go's ``<-chan T``. See :class:`cspy.Chan`.
 
     >>> def consume(inp: cspy.RecvChan[int]) -> int:
@@ -81,18 +87,6 @@ class RecvChan(Generic[T_co]):
     def __iter__(self) -> Iterator[T_co]:
         raise NotImplementedError
 
-    def __len__(self) -> int:
-        raise NotImplementedError
-
-    @property
-    def cap(self) -> int:
-        """The buffer's capacity."""
-        raise NotImplementedError
-
-    @property
-    def closed(self) -> bool:
-        """Whether the channel is closed."""
-        raise NotImplementedError
 
 
 class SendOnly(SendChan[T]):
