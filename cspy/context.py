@@ -31,7 +31,8 @@ as Go does for foreign Context implementations.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from cspy.channel import Chan, Recv, RecvChan, select
 from cspy.scheduler import RuntimeTimer, add_timer, go, now

@@ -26,7 +26,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+from collections.abc import Callable
 
 from cspy.scheduler import run as _scheduler_run
 from cspy.scheduler import running

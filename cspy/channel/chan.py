@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator
 
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
 from cspy.channel import tracking

@@ -17,7 +17,8 @@ receivable channel when it validates its cases.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, Iterator, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Iterator
 
 if TYPE_CHECKING:
     from cspy.channel.chan import Chan

@@ -36,7 +36,8 @@ Invariants:
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Iterator, Union
+from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Iterator
 
 from cspy.scheduler import Task
 

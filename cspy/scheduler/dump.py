@@ -164,5 +164,5 @@ def _safe_repr(obj: object) -> str:
     """repr() that cannot break the dump (a user object's __repr__ may raise)."""
     try:
         return repr(obj)
-    except Exception as exc:  # noqa: BLE001 - the dump must always print
+    except Exception as exc:
         return f"<{type(obj).__name__} (repr failed: {exc!r})>"

@@ -42,7 +42,8 @@ import os
 import select
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 from cspy.scheduler.park import add_timer, park, ready
 from cspy.scheduler.task import Task, WaitReason

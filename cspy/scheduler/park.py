@@ -19,7 +19,8 @@ processor, and that processor only looks at its inbox after the task has switche
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 from greenlet import GreenletExit, getcurrent
 

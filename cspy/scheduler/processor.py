@@ -391,7 +391,7 @@ class Processor(RunQueue):
             if g:  # started and not dead
                 try:
                     g.throw(GreenletExit)
-                except BaseException:  # noqa: S110 - nothing can be done about it at shutdown
+                except BaseException:
                     pass
         self.free.clear()
         self.tasks.clear()

@@ -29,7 +29,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable
 
 from cspy.errors import DeadlockError
 from cspy.scheduler.processor import Processor, Stack

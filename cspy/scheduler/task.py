@@ -22,7 +22,8 @@ Hot object: ``__slots__``, no properties on the hot path.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 
 if TYPE_CHECKING:
     from greenlet import greenlet

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import heapq
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 __all__ = ["Timer", "TimerHeap"]
 

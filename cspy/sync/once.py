@@ -15,7 +15,8 @@ interpreter for visibility of what ``fn`` wrote, and the lock costs ~65 ns.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
 

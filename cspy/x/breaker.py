@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import enum
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from cspy.scheduler import now
 

@@ -16,7 +16,8 @@ uncaught task exception would end the program). ``BaseException``s that are not 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from cspy import context
 from cspy.scheduler import go as spawn

@@ -17,7 +17,8 @@ worker, so one failing job neither kills a worker nor ends the program.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
+from collections.abc import Callable
 
 from cspy.channel import Chan, RecvChan
 from cspy.errors import ChannelClosed

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from cspy import context
 from cspy.channel import Recv, select

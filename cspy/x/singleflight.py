@@ -14,7 +14,8 @@ reports errors by raising. ``shared`` is True when more than one caller received
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Generic, Hashable, TypeVar
+from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable
 
 from cspy.sync import WaitGroup
 
