@@ -17,7 +17,7 @@ receivable channel when it validates its cases.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from collections.abc import Iterator
 
 if TYPE_CHECKING:
@@ -89,20 +89,13 @@ class RecvChan(_Either, Generic[T_co]):
         raise NotImplementedError
 
 
-
-class SendOnly(SendChan[T]):
-    """The send-only view of a channel (``ch.send_only()``)."""
+class _View:
+    """What both views pass straight to their channel: ``len``, ``cap``, ``closed``."""
 
     __slots__ = ("chan",)
 
-    def __init__(self, chan: Chan[T]) -> None:
+    def __init__(self, chan: Chan[Any]) -> None:
         self.chan = chan
-
-    def send(self, value: T) -> None:
-        self.chan.send(value)
-
-    def close(self) -> None:
-        self.chan.close()
 
     def __len__(self) -> int:
         return len(self.chan)
@@ -115,17 +108,28 @@ class SendOnly(SendChan[T]):
     def closed(self) -> bool:
         return self.chan.closed
 
+
+class SendOnly(_View, SendChan[T]):
+    """The send-only view of a channel (``ch.send_only()``)."""
+
+    __slots__ = ()
+    chan: Chan[T]
+
+    def send(self, value: T) -> None:
+        self.chan.send(value)
+
+    def close(self) -> None:
+        self.chan.close()
+
     def __repr__(self) -> str:
         return f"<SendChan of {self.chan!r}>"
 
 
-class RecvOnly(RecvChan[T]):
+class RecvOnly(_View, RecvChan[T]):
     """The receive-only view of a channel (``ch.recv_only()``)."""
 
-    __slots__ = ("chan",)
-
-    def __init__(self, chan: Chan[T]) -> None:
-        self.chan = chan
+    __slots__ = ()
+    chan: Chan[T]
 
     def recv(self) -> T:
         return self.chan.recv()
@@ -135,17 +139,6 @@ class RecvOnly(RecvChan[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.chan)
-
-    def __len__(self) -> int:
-        return len(self.chan)
-
-    @property
-    def cap(self) -> int:
-        return self.chan.cap
-
-    @property
-    def closed(self) -> bool:
-        return self.chan.closed
 
     def __repr__(self) -> str:
         return f"<RecvChan of {self.chan!r}>"
