@@ -372,7 +372,7 @@ class Processor(RunQueue):
                     if task is None:
                         break
                 task = self._hub_resume(task)
-        except BaseException as exc:  # KeyboardInterrupt while idle, or a scheduler bug
+        except BaseException as exc:  # a second Ctrl-C (sigint.py), or a scheduler bug
             self.rt.fail(None, exc)
         finally:
             self._shutdown()

@@ -16,9 +16,9 @@ no queued task, the global queue is empty, and no blocking call or I/O is pendin
 publishes its wake-up (inbox push, global-queue push) *before* it retires its pending op, so the
 check can never miss work in flight: no false positives.
 
-Stopping: main returning, a task raising, deadlock or Ctrl-C set ``stopping`` and wake every
-processor; each hub then unwinds its own greenlets and its thread ends. ``run`` joins every
-thread it started before returning, so no scheduler thread outlives it.
+Stopping: main returning, a task raising, deadlock or Ctrl-C (via sysmon, see sigint.py) set
+``stopping`` and wake every processor; each hub then unwinds its own greenlets and its thread
+ends. ``run`` joins every thread it started before returning, so no scheduler thread outlives it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from collections.abc import Callable
 from cspy.errors import DeadlockError
 from cspy.scheduler.processor import Processor, Stack
 from cspy.scheduler.runqueue import RUNQ_SIZE, GlobalRunQueue
+from cspy.scheduler.sigint import deferred_sigint
 from cspy.scheduler.task import Task, TaskState
 
 __all__ = ["Runtime", "LongRunning", "run", "running", "default_procs", "gil_enabled"]
@@ -118,6 +119,7 @@ class Runtime:
         self.idle: list[Processor] = []
         self.pending_ops = 0
         self.stopping = False
+        self.interrupted = False  # Ctrl-C seen (sigint.py); sysmon turns it into a failure
         self.failure: BaseException | None = None
         self.result: Any = None
         self.main: Task | None = None
@@ -256,26 +258,29 @@ class Runtime:
         self.sysmon = Sysmon(self)
         hub = Stack(p0.hub_main, None, p0)
         p0.hub = hub
-        try:
-            for p in self.ps[1:]:
-                t = threading.Thread(target=_processor_thread, args=(p,), name=f"cspy-P{p.id}")
-                self.threads.append(t)
-                t.start()
-            self.sysmon.start()
-            hub.switch()  # P0's scheduling loop; returns once the runtime stops
-        except BaseException as exc:  # KeyboardInterrupt while starting threads
-            self.fail(None, exc)
-        finally:
-            self.stop()
-            for t in self.threads:
-                t.join()
-            self.sysmon.stop()
-            self.offload.shutdown()
-            for fn in self.on_stop:
-                fn()
-            if self.netpoll is not None:
-                self.netpoll.close()
+        with deferred_sigint(self):
+            try:
+                for p in self.ps[1:]:
+                    t = threading.Thread(target=_processor_thread, args=(p,), name=f"cspy-P{p.id}")
+                    self.threads.append(t)
+                    t.start()
+                self.sysmon.start()
+                hub.switch()  # P0's scheduling loop; returns once the runtime stops
+            except BaseException as exc:  # a second Ctrl-C while starting threads
+                self.fail(None, exc)
+            finally:
+                self.stop()
+                for t in self.threads:
+                    t.join()
+                self.sysmon.stop()
+                self.offload.shutdown()
+                for fn in self.on_stop:
+                    fn()
+                if self.netpoll is not None:
+                    self.netpoll.close()
         failure, self.failure = self.failure, None
+        if failure is None and self.interrupted:  # Ctrl-C after sysmon's last look
+            failure = KeyboardInterrupt()
         if failure is not None:
             raise failure
         return self.result

@@ -9,10 +9,13 @@ owners write):
   view) and wake an idle processor, which will steal the held processor's *new* tasks.
 - If tasks wait on the netpoll and nobody has polled it since the previous look (5-10 ms ago:
   every processor busy, none idle to block in it), it polls once (Go's sysmon does the same).
+- It turns a recorded Ctrl-C into a runtime failure (KeyboardInterrupt), from this thread,
+  where no processor's lock can be held (sigint.py says why).
 - It refreshes ``coarse_now``, the clock reading parked tasks use for "waiting since", so the
   hot path never reads the clock just to be displayed.
 
-Reporting is the point, so sysmon never takes the runtime lock except to wake a processor.
+Reporting is the point, so sysmon never takes the runtime lock except to wake a processor or
+to stop the runtime on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Sysmon:
         self._since = [0.0] * n  # when those ticks were first seen
         self._report: list[LongRunning | None] = [None] * n
         self._polls = -1  # the netpoll's poll count at the previous look
+        self._interrupt_raised = False
 
     def start(self) -> None:
         self._thread.start()
@@ -53,6 +57,9 @@ class Sysmon:
         while not self._stop.wait(SYSMON_INTERVAL):
             now = rt.clock()
             rt.coarse_now = now
+            if rt.interrupted and not self._interrupt_raised:
+                self._interrupt_raised = True
+                rt.fail(None, KeyboardInterrupt())
             for p in rt.ps:
                 self._look(p.id, now)
             np = rt.netpoll

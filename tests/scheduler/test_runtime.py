@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 import time
 
@@ -382,27 +380,6 @@ def test_abandoned_tasks_unwind_when_run_returns() -> None:
 
     cspy.run(main, procs=2)
     assert sorted(cleaned) == [0, 1, 2, 3, 4]
-
-
-@pytest.mark.parametrize("procs", [1, 2])
-def test_ctrl_c_stops_runtime_and_propagates(procs: int) -> None:
-    def main() -> None:
-        cspy.go(lambda: [cspy.gosched() for _ in iter(int, 1)])  # busy forever
-        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
-        cspy.sleep(30)
-
-    with pytest.raises(KeyboardInterrupt):
-        cspy.run(main, procs=procs)
-    assert running() is None
-
-
-def test_ctrl_c_while_idle() -> None:
-    def main() -> None:
-        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
-        cspy.sleep(30)
-
-    with pytest.raises(KeyboardInterrupt):
-        cspy.run(main, procs=1)
 
 
 def test_seed_makes_random_choices_reproducible() -> None:

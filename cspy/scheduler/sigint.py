@@ -1,0 +1,59 @@
+"""Ctrl-C: SIGINT stops the runtime cleanly instead of landing in the middle of the scheduler.
+
+Python raises KeyboardInterrupt in the main thread at whatever bytecode that thread is running.
+Here that is processor 0's thread, which may be inside a channel operation or the run queue,
+holding a lock the exception would never release: the processors that then unwind their tasks
+wait on that lock forever, and Ctrl-C hangs the program instead of ending it.
+
+So while a runtime runs on the main thread, the SIGINT handler only *records* the interrupt
+(one attribute write: no lock, safe at any bytecode). sysmon, on its own thread and at most
+SYSMON_INTERVAL later, fails the runtime with KeyboardInterrupt exactly as if a task had raised
+it: every processor stops at its next switch and unwinds its tasks, and ``run`` raises
+KeyboardInterrupt. An interrupt recorded after sysmon has stopped is raised by ``run`` itself.
+
+We do not preempt, so a task that never yields is not stopped by that. A second Ctrl-C while
+the first is pending raises KeyboardInterrupt where the main thread is, as plain Python would:
+the way out of a stuck program, with the risk described above.
+
+The handler is installed only when ``run`` is called on the main thread and SIGINT still has
+Python's default handler (a program's own handler, or SIG_IGN, is left alone), and the default
+is put back when ``run`` returns.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Protocol
+
+__all__ = ["deferred_sigint"]
+
+
+class _Interruptible(Protocol):
+    interrupted: bool
+
+
+@contextmanager
+def deferred_sigint(rt: _Interruptible) -> Iterator[None]:
+    """While inside, SIGINT sets ``rt.interrupted`` (a second one raises KeyboardInterrupt)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        if rt.interrupted:
+            raise KeyboardInterrupt
+        rt.interrupted = True
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is on_sigint:  # not replaced by the program meanwhile
+            signal.signal(signal.SIGINT, signal.default_int_handler)
