@@ -205,7 +205,11 @@ def gosched() -> None:
 
 
 def _ready_timer(task: Task) -> None:
-    ready(task)
+    """A sleep's timer fired, on the task's own processor (timers.py). The task goes to the
+    tail of the run queue, not to ``runnext``: sleepers whose timers fall due together (the
+    processor was busy or stalled meanwhile) then wake in deadline order."""
+    task.state = RUNNABLE
+    task.home.runqput(task)  # type: ignore[union-attr]
 
 
 def sleep(seconds: float) -> None:
