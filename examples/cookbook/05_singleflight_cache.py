@@ -65,13 +65,23 @@ class Cache:
         )
 
     def get(self, key: int) -> tuple[str, float]:
-        with self.mu:
-            if key in self.data:
-                return self.data[key]
+        cached = self._lookup(key)
+        if cached is not None:
+            return cached
         if self.group is None:
-            value = self.db.get_product(key)  # every concurrent miss queries the database
-        else:
-            value, _shared = self.group.do(key, lambda: self.db.get_product(key))
+            return self._load(key)  # every concurrent miss queries the database
+        # Inside the flight, look again first: a request that missed the cache just as the
+        # previous flight for its key stored the value finds it there instead of querying again.
+        value, _shared = self.group.do(key, lambda: self._lookup(key) or self._load(key))
+        return value
+
+    def _lookup(self, key: int) -> tuple[str, float] | None:
+        with self.mu:
+            return self.data.get(key)
+
+    def _load(self, key: int) -> tuple[str, float]:
+        """Query the database and cache the answer."""
+        value = self.db.get_product(key)
         with self.mu:
             self.data[key] = value
         return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,13 +47,19 @@ def test_format_line_matches_the_documented_format() -> None:
 def test_writer_prints_lines_while_the_runtime_runs() -> None:
     out = io.StringIO()
     trace = Schedtrace(5, out=out)
+
+    def main() -> None:  # until a few lines are out (a loaded machine may delay the writer)
+        deadline = time.monotonic() + 30
+        while trace.lines < 3 and time.monotonic() < deadline:
+            cspy.sleep(0.01)
+
     trace.start()
     try:
-        cspy.run(cspy.sleep, 0.1)
+        cspy.run(main)
     finally:
         trace.stop()
     lines = out.getvalue().splitlines()
-    assert len(lines) >= 2 and trace.lines == len(lines)
+    assert len(lines) >= 3 and trace.lines == len(lines)
     assert all(LINE_RE.match(ln) for ln in lines)
 
 
