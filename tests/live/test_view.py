@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
-    pytest.mark.timeout(60),
+    # The signal method: the thread method's timer thread would make pty.fork() fork a
+    # multi-threaded process. Only child processes run here, so SIGALRM lands in plain code.
+    pytest.mark.timeout(60, method="signal"),
     pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal"),
 ]
 
