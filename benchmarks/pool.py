@@ -12,10 +12,9 @@ the table holds procs=2 to at least 1.7x the speed of procs=1.
 
 from __future__ import annotations
 
-import sys
 from time import perf_counter
 
-from benchmarks.spec import Impl, Measurement, Target, Workload, check
+from benchmarks.spec import Impl, Measurement, Target, Workload, check, gil_enabled
 
 WORKERS = 8
 CPU_WORKERS = 4
@@ -171,11 +170,6 @@ def cpu_plain_loop(n: int) -> Measurement:
 _P1, _P2 = "cspy procs=1", "cspy procs=2"
 
 
-def _gil_enabled() -> bool:
-    is_enabled = getattr(sys, "_is_gil_enabled", None)
-    return True if is_enabled is None else bool(is_enabled())
-
-
 WORKLOADS = (
     Workload(
         name="jobs",
@@ -215,6 +209,6 @@ WORKLOADS = (
         baseline=_P1,
         # Without the GIL two processors must be at least 1.7x faster than one (2 cores here);
         # with it they take turns, and there is nothing to hold them to.
-        target=None if _gil_enabled() else Target(_P1, 0.59, (_P2,)),
+        target=None if gil_enabled() else Target(_P1, 0.59, (_P2,)),
     ),
 )

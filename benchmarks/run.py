@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from benchmarks.child import PREFIX  # noqa: E402
 from benchmarks.registry import WORKLOADS  # noqa: E402
-from benchmarks.spec import Impl, Workload  # noqa: E402
+from benchmarks.spec import Impl, Workload, gil_enabled  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLUMNS = ("workload", "implementation", "median", "unit", "ratio", "target", "result", "note")
@@ -237,7 +237,7 @@ def machine() -> dict[str, Any]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "gil": bool(getattr(sys, "_is_gil_enabled", lambda: True)()),
+        "gil": gil_enabled(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 

@@ -23,6 +23,7 @@ Invariants the workload modules keep:
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -90,6 +91,11 @@ class Workload:
     @property
     def ratio_peer(self) -> str | None:
         return self.target.peer if self.target is not None else self.baseline
+
+
+def gil_enabled() -> bool:
+    """Whether this interpreter runs with the GIL (always, before free-threaded builds)."""
+    return bool(getattr(sys, "_is_gil_enabled", lambda: True)())
 
 
 def rss_bytes() -> int:
