@@ -11,6 +11,11 @@ is not given the keyword, so the script needs no change to be watched; the scrip
 ``--schedtrace`` are recognised anywhere after ``run``; arguments after ``--`` all go to the
 script (``cspy run app.py -- --live`` passes ``--live`` to app.py).
 
+A failure is reported the way Go reports it (cspy/failure.py): a deadlock as ``fatal error: all
+tasks are asleep - deadlock!`` and every task's stack, exit status 2; an exception escaping a
+task as its traceback and the task's name, status 1; Ctrl-C as status 130. The stacks show the
+program's frames, not cspy's or runpy's (``CSPY_TRACEBACK=all`` shows those too).
+
 ``examples`` belongs to the example gallery (``cspy.gallery.main(argv) -> int``), imported only
 when asked for.
 """
@@ -24,6 +29,7 @@ import runpy
 import sys
 
 import cspy
+from cspy.failure import report, traceback_setting
 
 __all__ = ["main"]
 
@@ -32,9 +38,14 @@ DESCRIPTION = "Go-style CSP for Python: tasks, channels, select and an M:N sched
 EPILOG = """\
 environment:
   CSPY_PROCS=N        processors for cspy.run when procs= is not given
-  CSPY_LIVE=1         show the live dashboard (schedtrace lines when stdout is not a terminal)
+  CSPY_LIVE=1         show the live dashboard on stdout, or on stderr when stdout is redirected
+                      (schedtrace lines when neither is a terminal)
   CSPY_SCHEDTRACE=MS  print a scheduler line to stderr every MS milliseconds
+  CSPY_TRACEBACK=all  show cspy's own frames in failures and task dumps (default: the program's)
   kill -USR1 <pid>    print every task's stack to stderr (the program goes on)
+
+exit status of run: the script's own; 2 for a deadlock ("fatal error: all tasks are asleep -
+deadlock!" and every task), 1 for an exception escaping a task, 130 for Ctrl-C.
 
 examples:
   cspy run server.py --port 8080 --live
@@ -115,6 +126,10 @@ def _run(parser: argparse.ArgumentParser, args: list[str]) -> int:
         os.environ["CSPY_LIVE"] = "1"
     if ns.schedtrace is not None:
         os.environ["CSPY_SCHEDTRACE"] = str(ns.schedtrace)
+    try:
+        traceback_setting()
+    except ValueError as exc:
+        rp.error(str(exc))
     return _run_script(script, [script, *rest, *theirs])
 
 
@@ -123,12 +138,14 @@ def _run_script(script: str, argv: list[str]) -> int:
     sys.argv = argv
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     try:
-        runpy.run_path(script, run_name="__main__")
+        runpy.run_path(os.path.abspath(script), run_name="__main__")  # __file__ absolute, as python's
     except SystemExit as exc:
         return _exit_status(exc.code)
-    except KeyboardInterrupt:
-        sys.stderr.write("cspy: interrupted\n")
-        return 130  # 128 + SIGINT, as a shell reports it
+    except BaseException as exc:  # Go's way: the error, the tasks, the user's frames (failure.py)
+        sys.stderr.flush()
+        status = report(exc, sys.stderr)
+        sys.stderr.flush()
+        return status
     return 0
 
 

@@ -12,7 +12,8 @@ so the public ``run`` lives up here and wraps it:
   there), and the previous handler is restored afterwards -- and chained to meanwhile, so a
   program's own SIGUSR1 handler still runs. A handler runs on the main thread between bytecodes,
   which is processor 0's thread: it must take no lock a processor could hold, and the dump takes
-  none (it reads snapshots).
+  none (it reads snapshots). Like ``cspy run``'s failure output (cspy/failure.py), the dump shows
+  the program's frames and leaves cspy's own out, unless ``CSPY_TRACEBACK=all``.
 
 The live package is imported only when an observer is wanted, so ``import cspy`` stays light.
 """
@@ -29,6 +30,7 @@ from types import FrameType
 from typing import Any, Protocol, TypeVar
 from collections.abc import Callable
 
+from cspy.failure import HIDDEN_NOTE, show_all, user_dump
 from cspy.scheduler import run as _scheduler_run
 from cspy.scheduler import running
 from cspy.scheduler.dump import dump_tasks
@@ -71,7 +73,8 @@ def run(
     :class:`cspy.DeadlockError` when nothing can ever run again.
 
     Watching it: ``live=True`` (or ``CSPY_LIVE=1``) shows the live dashboard while it runs and a
-    summary at the end (schedtrace lines instead, when stdout is not a terminal);
+    summary at the end, on stdout if it is a terminal, else on stderr (so stdout redirected to a
+    file keeps only the program's output); schedtrace lines instead when neither is a terminal;
     ``schedtrace=MS`` (or ``CSPY_SCHEDTRACE=MS``) prints a scheduler line to stderr every MS
     milliseconds. ``kill -USR1 <pid>`` prints every task's stack to stderr.
 
@@ -135,13 +138,13 @@ def _observers(live: bool, trace_ms: int) -> list[_Observer]:
     if live:
         from cspy.live.view import LiveView
 
-        view = LiveView()
-        if view.console.is_terminal:
+        view = LiveView.on_terminal()  # stdout if a terminal, else stderr (see cspy/live/view.py)
+        if view is not None:
             observers.append(view)
         else:
             trace_ms = trace_ms or FALLBACK_SCHEDTRACE_MS
             sys.stderr.write(
-                "cspy: the live view needs a terminal and stdout is not one; "
+                "cspy: the live view needs a terminal and neither stdout nor stderr is one; "
                 f"writing schedtrace lines to stderr every {trace_ms} ms instead\n"
             )
     if trace_ms:
@@ -179,6 +182,10 @@ def _print_dump(frame: FrameType | None) -> None:
         text = dump_tasks(frame)
     except RuntimeError:  # the runtime ended meanwhile
         return
+    if not show_all():
+        text, hidden = user_dump(text)
+        if hidden:
+            text += f"\n{HIDDEN_NOTE}\n"
     report = f"cspy: SIGUSR1: task dump (pid {os.getpid()})\n\n{text}\n"
     try:
         sys.stderr.write(report)

@@ -17,7 +17,7 @@ LAYERS = [
     {"scheduler"},
     {"channel"},
     {"sync", "time", "context", "x", "net"},
-    {"live", "gallery", "entry", "examples"},
+    {"live", "gallery", "entry", "failure", "examples"},
     {"__init__", "__main__"},
 ]
 
