@@ -12,7 +12,12 @@ Algorithm (one call):
 4. Nothing ready: with ``default``, unlock and return ``(-1, None, False)``. Otherwise enqueue
    one ``Sudog`` per case (waitq.py), all sharing one ``SelectToken``, and park; the channel locks
    are released once the task is marked waiting. The first waker claims the token, records the
-   case index and readies the task.
+   case index and readies the task. Cases on *one* channel are enqueued in a random order (the
+   processor's seeded source again): a peer takes that channel's queue head first, so a fixed
+   order would always fire the first such case. Go gets the same effect by enqueuing in lock
+   order, which it derives from the shuffled poll order (``TestPseudoRandomSend``). Cases on
+   distinct channels sit in distinct queues, where the order is immaterial; a select without a
+   repeated channel draws no random number here, so its seeded schedule is unchanged.
 5. Woken: lock the channels again and remove the losing sudogs (O(1) each: the queues are
    intrusive lists), so a select looping on a channel that never fires leaves nothing behind.
 
@@ -195,11 +200,16 @@ def _block(cases: tuple[Recv[Any] | Send[Any], ...], chans: list[Chan[Any]]) -> 
             "only tasks can wait; pass default=True or select from a task"
         ) from None
     token = SelectToken(task, chans)
-    sudogs: list[Sudog | None] = []
-    for i, c in enumerate(cases):
+    n = len(cases)
+    sudogs: list[Sudog | None] = [None] * n
+    order: range | list[int] = range(n)
+    if _has_repeat(chans):
+        order = list(order)
+        rand().shuffle(order)  # cases on one channel queue in random order (Go's lock order)
+    for i in order:
+        c = cases[i]
         ch = c.chan
         if ch is None:
-            sudogs.append(None)
             continue
         if c.__class__ is Recv:
             sg = Sudog(token, i, None)
@@ -207,7 +217,7 @@ def _block(cases: tuple[Recv[Any] | Send[Any], ...], chans: list[Chan[Any]]) -> 
         else:
             sg = Sudog(token, i, c.value)  # type: ignore[union-attr]
             ch._enqueue_waiter(sg, True)
-        sudogs.append(sg)
+        sudogs[i] = sg
     try:
         park(WaitReason.SELECT, token, token)  # releases every channel lock
     finally:
@@ -223,6 +233,16 @@ def _block(cases: tuple[Recv[Any] | Send[Any], ...], chans: list[Chan[Any]]) -> 
             )
         return i, None, True
     return i, v, ok
+
+
+def _has_repeat(chans: list[Chan[Any]]) -> bool:
+    """Whether a channel occurs twice in ``chans`` (sorted by id, so repeats are adjacent)."""
+    prev = None
+    for ch in chans:
+        if ch is prev:
+            return True
+        prev = ch
+    return False
 
 
 def _dequeue_losers(

@@ -1,4 +1,4 @@
-"""Ports of three programs from the Go repository's test/chan/ directory.
+"""Ports of programs from the Go repository's test/chan/ directory and of runtime/chan_test.go.
 
 Each test names its source file and follows it statement by statement. Where Go syntax has no
 cspy counterpart the adaptation is stated at the spot:
@@ -313,3 +313,51 @@ def nonblock_main() -> None:
 @pytest.mark.parametrize("procs", PROCS)
 def test_nonblock(procs: int) -> None:
     cspy.run(nonblock_main, procs=procs)
+
+
+# ---- runtime/chan_test.go: TestPseudoRandomSend ---------------------------------------------------
+# Two send cases on one channel: the receiver must see both values, for an unbuffered channel
+# (the select blocks, so its cases queue on the channel: the enqueue order must be random) and
+# for a buffered one (both cases are ready at once: the choice among ready cases must be random).
+# Go's sync.Mutex locked by main and unlocked by the reader is the "wait" signal; cspy.Mutex
+# allows the same hand-over.
+
+
+def pseudo_random_send_main() -> None:
+    n = 100
+    for chan_cap in (0, n):
+        c = cspy.Chan[int](chan_cap)
+        l_ = [0] * n
+        m = cspy.Mutex()
+        m.lock()
+
+        def reader() -> None:
+            for i in range(n):
+                cspy.gosched()
+                l_[i] = c.recv()
+            m.unlock()
+
+        cspy.go(reader)
+        for _ in range(n):
+            cspy.select(cspy.Send(c, 1), cspy.Send(c, 0))
+        m.lock()  # wait
+        n0 = 0
+        n1 = 0
+        for i in l_:
+            n0 += (i + 1) % 2
+            n1 += i
+        if n0 <= n // 10 or n1 <= n // 10:
+            raise AssertionError(
+                f"Want pseudorandom, got {n0} zeros and {n1} ones (chan cap {chan_cap})"
+            )
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_pseudo_random_send(procs: int) -> None:
+    cspy.run(pseudo_random_send_main, procs=procs)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pseudo_random_send_seeded(seed: int) -> None:
+    # On one processor a seed fixes the schedule and every random choice: these runs are exact.
+    cspy.run(pseudo_random_send_main, procs=1, seed=seed)

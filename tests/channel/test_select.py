@@ -200,6 +200,60 @@ def test_seed_reproduces_choices() -> None:
     assert set(first) == {0, 1, 2}
 
 
+def _blocked_picks(n: int, cases: int) -> list[int]:
+    """Main selects ``n`` times over ``cases`` receive cases on one channel; the sender yields
+    before each send, so (on one processor) every select has blocked before its value comes."""
+    c = cspy.Chan[int]()
+
+    def sender() -> None:
+        for i in range(n):
+            cspy.gosched()
+            c.send(i)
+
+    cspy.go(sender)
+    picks = []
+    for want in range(n):
+        i, v, ok = cspy.select(*[cspy.Recv(c) for _ in range(cases)])
+        assert (v, ok) == (want, True)
+        picks.append(i)
+    assert c.waiting_receivers == 0  # the losing sudogs left the queue
+    return picks
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("procs", PROCS)
+def test_blocked_cases_on_one_channel_fire_in_random_order(procs: int) -> None:
+    # Go enqueues a blocked select's cases in an order derived from its random poll order, so
+    # the waker does not always take the first case (runtime/chan_test.go TestPseudoRandomSend).
+    picks = cspy.run(_blocked_picks, 300, 3, procs=procs)
+    counts = [picks.count(i) for i in range(3)]
+    assert all(c > 30 for c in counts), counts
+
+
+def test_one_channel_enqueue_order_replays_with_seed() -> None:
+    first = cspy.run(_blocked_picks, 100, 2, procs=1, seed=11)
+    assert cspy.run(_blocked_picks, 100, 2, procs=1, seed=11) == first
+    assert set(first) == {0, 1}
+    assert cspy.run(_blocked_picks, 100, 2, procs=1, seed=12) != first
+
+
+def test_blocking_on_distinct_channels_draws_no_random_number() -> None:
+    # Only a select that repeats a channel shuffles its enqueue order, so the seeded schedule of
+    # every other select is what it was before the shuffle existed.
+    from cspy.scheduler import rand
+
+    def blocked_select_changes_rand(repeat: bool) -> bool:
+        a, b = cspy.Chan[int](), cspy.Chan[int]()
+        cspy.go(lambda: (cspy.gosched(), b.send(1)))
+        before = rand().getstate()
+        cases = [cspy.Recv(a), cspy.Recv(b)] + ([cspy.Recv(a)] if repeat else [])
+        cspy.select(*cases)
+        return bool(rand().getstate() != before)
+
+    assert cspy.run(blocked_select_changes_rand, False, procs=1, seed=3) is False
+    assert cspy.run(blocked_select_changes_rand, True, procs=1, seed=3) is True
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("procs", PROCS)
 def test_competing_selects_each_value_once(procs: int) -> None:
