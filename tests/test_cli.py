@@ -57,7 +57,7 @@ def script(tmp_path: Path) -> Path:
 def test_help_and_version() -> None:
     h = cspy_cmd("--help")
     assert h.returncode == 0
-    for word in ("run", "examples", "CSPY_PROCS", "CSPY_LIVE", "CSPY_SCHEDTRACE", "USR1"):
+    for word in ("run", "examples", "CSPY_PROCS", "CSPY_LIVE", "CSPY_SCHEDTRACE", "CSPY_TRACEBACK", "USR1", "exit status"):
         assert word in h.stdout
     assert cspy_cmd().stdout == h.stdout, "no command: the help"
     v = cspy_cmd("--version")
@@ -80,13 +80,26 @@ def test_run_returns_the_script_exit_status(script: Path) -> None:
     assert cspy_cmd("run", str(script), EXIT_WITH="3").returncode == 3
 
 
-def test_run_schedtrace(script: Path, tmp_path: Path) -> None:
-    slow = tmp_path / "slow.py"
-    slow.write_text("import cspy\ncspy.run(cspy.sleep, 0.2)\n")
-    p = cspy_cmd("run", str(slow), "--schedtrace", "20", "--procs", "2")
-    assert p.returncode == 0, p.stderr
-    lines = [ln for ln in p.stderr.splitlines() if ln.startswith("SCHED")]
-    assert lines and all(LINE_RE.match(ln) for ln in lines)
+def test_run_schedtrace(tmp_path: Path) -> None:
+    # Runs until its stdin closes, which happens once three lines are out (no time window).
+    waits = tmp_path / "waits.py"
+    waits.write_text("import sys, cspy\ncspy.run(cspy.blocking, sys.stdin.read)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_")}
+    env["PYTHONPATH"] = str(ROOT)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "cspy", "run", str(waits), "--schedtrace", "20", "--procs", "2"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    assert p.stdin is not None and p.stderr is not None
+    lines: list[str] = []
+    for line in p.stderr:  # pytest-timeout bounds this if no line ever comes
+        lines.append(line.rstrip("\n"))
+        if len(lines) >= 3:
+            break
+    p.stdin.close()
+    lines += p.stderr.read().splitlines()
+    assert p.wait(timeout=30) == 0, lines
+    assert len(lines) >= 3 and all(LINE_RE.match(ln) for ln in lines), lines
     assert all(LINE_RE.match(ln)["procs"] == "2" for ln in lines)  # type: ignore[index]
 
 

@@ -16,6 +16,7 @@ import pytest
 
 import cspy
 from cspy.entry import live_setting, schedtrace_setting
+from cspy.failure import HIDDEN_NOTE
 from cspy.live import LINE_RE
 from tests.conftest import PROCS
 
@@ -46,8 +47,31 @@ def test_settings_from_arguments_and_environment(monkeypatch: pytest.MonkeyPatch
         live_setting("yes")  # type: ignore[arg-type]
 
 
+class Lines:
+    """A stand-in for sys.stderr that keeps the lines written to it (from any thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._text = ""
+
+    def write(self, s: str) -> int:
+        with self._lock:
+            self._text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def lines(self, prefix: str = "") -> list[str]:
+        with self._lock:
+            return [ln for ln in self._text.splitlines() if ln.startswith(prefix)]
+
+
 @pytest.mark.parametrize("procs", PROCS)
-def test_schedtrace_lines_parse(procs: int, capsys: pytest.CaptureFixture[str]) -> None:
+def test_schedtrace_lines_parse(procs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    err = Lines()
+    monkeypatch.setattr(sys, "stderr", err)  # the writer looks sys.stderr up at each line
+
     def main() -> int:
         ch = cspy.Chan[int](16)
         wg = cspy.WaitGroup()
@@ -66,11 +90,13 @@ def test_schedtrace_lines_parse(procs: int, capsys: pytest.CaptureFixture[str]) 
             cspy.go(producer)
         got = sum(1 for _ in range(8 * 200) if ch.recv() is not None)
         wg.wait()
-        cspy.sleep(0.06)  # at least a few intervals even on a fast machine
+        deadline = time.monotonic() + 30  # until three lines are out, however loaded the machine
+        while len(err.lines("SCHED")) < 3 and time.monotonic() < deadline:
+            cspy.sleep(0.005)
         return got
 
     assert cspy.run(main, procs=procs, schedtrace=10) == 1600
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("SCHED")]
+    lines = err.lines("SCHED")
     assert len(lines) >= 3
     for ln in lines:
         m = LINE_RE.match(ln)
@@ -131,7 +157,31 @@ def test_sigusr1_prints_the_dump_and_the_program_goes_on(capsys: pytest.CaptureF
     err = capsys.readouterr().err
     assert "cspy: SIGUSR1: task dump" in err
     assert "task 1 'main' [" in err
-    assert "task 2 'blocked' [chan receive]:\n  waiting on <Chan 'parked-here'" in err
+    waiting = "  waiting on <Chan 'parked-here' cap=0 len=0 senders=0 receivers=1>\n"
+    blocked_at = f"  test_sigusr1_prints_the_dump_and_the_program_goes_on.blocked(...)\n      {__file__}:"
+    assert f"task 2 'blocked' [chan receive]:\n{waiting}{blocked_at}" in err, (
+        "the program's frames only: Chan.recv and the channel internals are left out"
+    )
+    assert "/cspy/channel/" not in err and HIDDEN_NOTE in err
+
+
+@needs_sigusr1
+def test_sigusr1_dump_with_cspy_traceback_all(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CSPY_TRACEBACK", "all")
+
+    def main() -> None:
+        ch = cspy.Chan[int](name="parked-here")
+        cspy.go(ch.recv, name="blocked")
+        cspy.gosched()
+        os.kill(os.getpid(), signal.SIGUSR1)  # handled on this (the main) thread before kill returns...
+        cspy.gosched()  # ...or at the latest at the next bytecode
+        ch.send(1)
+
+    cspy.run(main)
+    err = capsys.readouterr().err
+    assert "task 2 'blocked' [chan receive]:" in err
+    assert "  Chan.recv(...)\n" in err and "/cspy/channel/chan.py:" in err
+    assert HIDDEN_NOTE not in err
 
 
 @needs_sigusr1
