@@ -1,8 +1,8 @@
 """schedtrace: one line per interval about the scheduler on stderr, like Go's GODEBUG=schedtrace.
 
 Turned on by ``CSPY_SCHEDTRACE=<ms>``, ``cspy.run(main, schedtrace=<ms>)`` or
-``cspy run SCRIPT.py --schedtrace <ms>``; also what the live view falls back to when stdout is
-not a terminal. The line format (one line per interval, fields in this order)::
+``cspy run SCRIPT.py --schedtrace <ms>``; also what the live view falls back to when neither
+stdout nor stderr is a terminal. The line format (one line per interval, fields in this order)::
 
     SCHED 1004ms: procs=2 idleprocs=1 threads=6 runqueue=0 [3 0] tasks=12 runnable=3 waiting=9 steals=4 switches/s=12345
 
