@@ -74,13 +74,32 @@ def test_timer_stop_after_fire_returns_false(procs: int) -> None:
 
 @pytest.mark.parametrize("procs", PROCS)
 def test_timer_reset(procs: int) -> None:
+    # A timer delivers the clock when it fires, so a value before the original 10 s deadline
+    # proves that reset moved it (however late this machine runs, short of a 10 s stall).
     def main() -> None:
+        armed = now()
         t = cspy.Timer(10.0)
         assert t.reset(0.01) is True  # it was pending
-        t.c.recv()
-        assert t.reset(0.01) is False  # it had fired
-        t.c.recv()
+        fired = t.c.recv()
+        assert fired < armed + 10.0, "reset(0.01) did not move the 10 s deadline"
+        rearmed = now()
+        assert t.reset(0.01) is False  # it had fired; reset arms it again
+        assert t.c.recv() >= rearmed + 0.01
         assert t.stop() is False
+
+    cspy.run(main, procs=procs)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_timer_reset_can_postpone_and_revive(procs: int) -> None:
+    def main() -> None:
+        t = cspy.Timer(0.005)
+        assert t.reset(3600) is True  # postponed before it fired
+        cspy.sleep(0.03)  # well past the original deadline
+        assert cspy.select(cspy.Recv(t.c), default=True)[0] == -1, "fired at its old deadline"
+        assert t.stop() is True  # still pending: the postponed timer
+        assert t.reset(0.005) is False  # a stopped timer comes back to life
+        t.c.recv()
 
     cspy.run(main, procs=procs)
 
@@ -88,9 +107,13 @@ def test_timer_reset(procs: int) -> None:
 @pytest.mark.parametrize("procs", PROCS)
 def test_timer_reset_from_another_task(procs: int) -> None:
     def main() -> None:
+        armed = now()
         t = cspy.Timer(10.0)
-        cspy.go(lambda: t.reset(0.01))
-        t.c.recv()
+        was_pending = cspy.Chan[bool](1)
+        cspy.go(lambda: was_pending.send(t.reset(0.01)))
+        fired = t.c.recv()
+        assert fired < armed + 10.0, "the other task's reset did not move the deadline"
+        assert was_pending.recv() is True
 
     cspy.run(main, procs=procs)
 
@@ -123,11 +146,27 @@ def test_ticker_drops_ticks_for_slow_receiver(procs: int) -> None:
 
 @pytest.mark.parametrize("procs", PROCS)
 def test_ticker_reset_changes_period(procs: int) -> None:
+    # Ticks carry the clock: two ticks before the original 10 s period is up prove the reset.
     def main() -> None:
+        armed = now()
         tk = cspy.Ticker(10.0)
         tk.reset(0.005)
         a, b = tk.c.recv(), tk.c.recv()
-        assert b > a
+        assert armed < a < b < armed + 10.0, (armed, a, b)
+        tk.stop()
+
+    cspy.run(main, procs=procs)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_ticker_reset_to_a_longer_period(procs: int) -> None:
+    def main() -> None:
+        tk = cspy.Ticker(0.005)
+        tk.reset(3600)
+        cspy.sleep(0.03)
+        cspy.select(cspy.Recv(tk.c), default=True)  # at most one tick from before the reset
+        cspy.sleep(0.03)  # six old periods: the old schedule would tick here
+        assert cspy.select(cspy.Recv(tk.c), default=True)[0] == -1, "ticked at the old period"
         tk.stop()
 
     cspy.run(main, procs=procs)
