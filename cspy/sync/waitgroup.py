@@ -3,13 +3,19 @@
 State: a counter and the tasks parked in ``wait``, both under ``_lock`` (any processor may call
 any method). When the counter reaches zero every waiter is readied. Blocking parks the task,
 never the processor.
+
+``go(fn)`` is Go 1.25's ``WaitGroup.Go``: ``add(1)`` before the task exists (so a ``wait``
+that follows cannot miss it), ``done()`` in a ``finally`` around ``fn`` (so a task that raises
+still counts down; the exception then fails the run, as a panic ends a Go program).
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
+from collections.abc import Callable
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park
 
 __all__ = ["WaitGroup"]
 
@@ -53,6 +59,36 @@ class WaitGroup:
     def done(self) -> None:
         """Decrement the counter by one."""
         self.add(-1)
+
+    def go(self, fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs: Any) -> Task:
+        """Run ``fn(*args, **kwargs)`` in a new task counted by this group (Go's
+        ``WaitGroup.Go``): ``add(1)``, spawn, ``done()`` when ``fn`` returns or raises.
+
+        ``name`` names the task, as in ``cspy.go``. Returns the task.
+
+        >>> def main():
+        ...     wg, out = cspy.WaitGroup(), []
+        ...     for i in range(3):
+        ...         wg.go(out.append, i)
+        ...     wg.wait()
+        ...     return sorted(out)
+        >>> cspy.run(main)
+        [0, 1, 2]
+        """
+        if not callable(fn):
+            raise TypeError(f"WaitGroup.go() needs a callable, got {fn!r}")
+        self.add(1)
+        try:
+            return go(self._run, fn, args, kwargs, name=name)
+        except BaseException:  # no task was started (e.g. no runtime running)
+            self.add(-1)
+            raise
+
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        try:
+            fn(*args, **kwargs)
+        finally:
+            self.add(-1)
 
     def wait(self) -> None:
         """Block the task until the counter is zero."""
