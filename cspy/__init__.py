@@ -35,7 +35,7 @@ from cspy.time import Ticker, Timer, after, tick
 from cspy import context
 
 if _TYPE_CHECKING:
-    from cspy import net
+    from cspy import http, net
     from cspy.net import call_async
 
 __version__ = "0.1.0"
@@ -65,6 +65,7 @@ __all__ = [
     "Semaphore",
     "blocking",
     "call_async",
+    "http",
     "net",
     "current_task",
     "dump_tasks",
@@ -85,4 +86,8 @@ def __getattr__(name: str) -> object:
 
         globals()["call_async"] = cspy.net.call_async
         return globals()[name]
+    if name == "http":  # h11 and cspy.net: loaded on first use, like cspy.net
+        import cspy.http
+
+        return cspy.http
     raise AttributeError(f"module 'cspy' has no attribute {name!r}")
