@@ -17,7 +17,7 @@ LAYERS = [
     {"scheduler"},
     {"channel"},
     {"sync", "time", "context", "x", "net"},
-    {"live", "gallery", "entry", "failure", "examples"},
+    {"live", "gallery", "entry", "failure", "examples", "http"},
     {"__init__", "__main__"},
 ]
 
@@ -66,6 +66,21 @@ def test_public_surface_is_all() -> None:
     public = {n for n in vars(cspy) if not n.startswith("_")}
     modules = {n for n in public if type(getattr(cspy, n)).__name__ == "module"}
     assert public - modules == set(cspy.__all__) - modules
+
+
+def test_http_uses_only_the_layers_below_it() -> None:
+    # cspy.http sits beside live: on net, context, sync, channel and the scheduler's facade.
+    for path in (ROOT / "http").rglob("*.py"):
+        assert imports(path) <= {"http", "net", "context", "sync", "time", "channel", "scheduler", "errors"}, path
+
+
+def test_import_cspy_does_not_import_h11() -> None:
+    code = "import sys, cspy; cspy.Chan(); print('h11' in sys.modules, 'cspy.http' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False False", out.stderr
+    code = "import sys, cspy; cspy.http.serve; print('h11' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "True", out.stderr
 
 
 def test_import_cspy_does_not_import_trio() -> None:
