@@ -1,4 +1,5 @@
-"""Helpers shared by the stress tests: a checked ``run`` and an exactly-once tally."""
+"""Helpers shared by the stress tests (a checked ``run``, an exactly-once tally) and by any test
+that must wait for a state instead of sleeping and hoping (``settle``, ``wait_parked``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 import cspy
-from cspy.scheduler import now
+from cspy.scheduler import Task, TaskState, WaitReason, now
 
 T = TypeVar("T")
 
@@ -82,6 +83,12 @@ def settle(pred: Callable[[], bool], seconds: float = 5.0) -> bool:
     return True
 
 
-def has(*names: str) -> bool:
-    """Whether the public API has all of ``names`` yet (layers above the scheduler)."""
-    return all(hasattr(cspy, n) for n in names)
+def wait_parked(task: Task, reason: WaitReason, seconds: float = 10.0) -> None:
+    """In a task: return once ``task`` is parked on ``reason``; fail after ``seconds``.
+
+    For tests of a wake-up (a close that ends a blocked read, a cancel, an unlock): acting before
+    the task waits would pass without exercising the wake-up at all. ``task.state`` is set under
+    the primitive's lock before the task switches away, so WAITING means it has queued itself.
+    """
+    if not settle(lambda: task.state is TaskState.WAITING and task.reason is reason, seconds):
+        raise AssertionError(f"{task!r} did not park on {reason.value!r} within {seconds} s")

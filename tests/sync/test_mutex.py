@@ -6,7 +6,9 @@ import pytest
 
 import cspy
 from cspy.sync import mutex as mutex_mod
+from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
+from tests.stress.util import wait_parked
 
 
 def run_workers(n: int, fn, procs: int) -> None:  # type: ignore[no-untyped-def]
@@ -79,23 +81,29 @@ def test_unlock_of_unlocked_mutex_raises() -> None:
 
 
 def test_unlock_of_unlocked_mutex_with_waiters_raises() -> None:
-    # The slow unlock path (waiters present) must detect misuse too; the waiter must still
-    # get the mutex when it is really unlocked.
-    def main() -> str:
+    # Misuse is detected while tasks wait too, and the waiters still each get the mutex once,
+    # in order. One processor, so the woken waiter cannot take the mutex before the bad unlock.
+    def main() -> tuple[list[str], bool]:
         mu = cspy.Mutex()
         mu.lock()
-        res = cspy.Chan[str](1)
+        order: list[str] = []
+        done = cspy.WaitGroup()
 
-        def waiter() -> None:
+        def waiter(name: str) -> None:
             with mu:
-                res.send("got it")
+                order.append(name)
+            done.done()
 
-        cspy.go(waiter)
-        cspy.gosched()  # the waiter parks
-        mu.unlock()
-        return res.recv()
+        for name in ("a", "b"):  # "a" queues first
+            done.add(1)
+            wait_parked(cspy.go(waiter, name), WaitReason.MUTEX)
+        mu.unlock()  # frees the mutex and wakes "a"; "b" still waits
+        with pytest.raises(RuntimeError, match="unlock of unlocked mutex"):
+            mu.unlock()
+        done.wait()
+        return order, mu.locked()
 
-    assert cspy.run(main, procs=1) == "got it"
+    assert cspy.run(main, procs=1) == (["a", "b"], False)
 
 
 @pytest.mark.parametrize("procs", PROCS)
@@ -128,15 +136,20 @@ def test_blocked_lock_parks_the_task_not_the_processor(procs: int) -> None:
 def test_no_starvation_a_waiter_gets_the_mutex_while_others_keep_barging(procs: int) -> None:
     # The hogs re-lock right after unlocking and yield only *inside* the critical section,
     # so in normal mode a woken waiter always finds the mutex taken again. Only starvation
-    # mode (hand-off after 1 ms of waiting) lets the victim in; without it this test hangs.
-    def main() -> int:
+    # mode (hand-off after 1 ms of waiting) lets the victim in while the hogs still run. The
+    # hogs give up after BUDGET turns, far more than 1 ms of them (a late machine only makes
+    # the victim's wait longer in time, so starvation mode starts after fewer turns), so
+    # without starvation mode the victim gets in only once the hogs have stopped.
+    budget = 20_000
+
+    def main() -> tuple[int, int]:
         mu = cspy.Mutex()
         stop = cspy.AtomicInt(0)
         hog_turns = cspy.AtomicInt(0)
         wg = cspy.WaitGroup()
 
         def hog() -> None:
-            while not stop.load():
+            while not stop.load() and hog_turns.load() < budget:
                 mu.lock()
                 hog_turns.add(1)
                 cspy.gosched()
@@ -148,13 +161,17 @@ def test_no_starvation_a_waiter_gets_the_mutex_while_others_keep_barging(procs: 
             cspy.go(hog)
         while hog_turns.load() < 10:
             cspy.gosched()
+        start = hog_turns.load()
         mu.lock()  # the victim
+        got_in_at = hog_turns.load()
         stop.store(1)
         mu.unlock()
         wg.wait()
-        return hog_turns.load()
+        return start, got_in_at
 
-    assert cspy.run(main, procs=procs) >= 10
+    start, got_in_at = cspy.run(main, procs=procs)
+    assert got_in_at < budget, f"the victim got the mutex only after the hogs stopped ({got_in_at} turns)"
+    assert got_in_at >= start >= 10
 
 
 @pytest.mark.timeout(60)

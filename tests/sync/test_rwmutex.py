@@ -95,15 +95,18 @@ def test_writers_exclude_readers_and_writers(procs: int) -> None:
 @pytest.mark.parametrize("procs", PROCS)
 def test_a_writer_is_not_starved_by_a_stream_of_readers(procs: int) -> None:
     # Readers overlap continuously (each re-enters before the others leave), so without
-    # writer preference the writer would never see zero readers.
-    def main() -> int:
+    # writer preference the writer would never see zero readers. The readers give up after
+    # BUDGET rounds: without writer preference the writer gets in only once they stop.
+    budget = 20_000
+
+    def main() -> tuple[int, int]:
         rw = cspy.RWMutex()
         stop = cspy.AtomicInt(0)
         rounds = cspy.AtomicInt(0)
         wg = cspy.WaitGroup()
 
         def reader() -> None:
-            while not stop.load():
+            while not stop.load() and rounds.load() < budget:
                 rw.rlock()
                 rounds.add(1)
                 cspy.gosched()
@@ -115,13 +118,17 @@ def test_a_writer_is_not_starved_by_a_stream_of_readers(procs: int) -> None:
             cspy.go(reader)
         while rounds.load() < 20:
             cspy.gosched()
+        start = rounds.load()
         rw.lock()  # must get in although readers never pause
+        got_in_at = rounds.load()
         stop.store(1)
         rw.unlock()
         wg.wait()
-        return rounds.load()
+        return start, got_in_at
 
-    assert cspy.run(main, procs=procs) >= 20
+    start, got_in_at = cspy.run(main, procs=procs)
+    assert got_in_at < budget, f"the writer got in only after the readers stopped ({got_in_at} rounds)"
+    assert got_in_at >= start >= 20
 
 
 def test_waiting_writer_blocks_new_readers() -> None:
