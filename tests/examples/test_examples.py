@@ -493,3 +493,17 @@ def test_gateway_overload_sheds_load_and_answers_every_request_once(procs: int) 
     run_timed_example("gateway_overload", "--clients", "40", "--rate", "100", "--overload", "4",
                       "--seconds", "1.6", "--timeout", "0.2", "--down-for", "0.6", procs=procs,
                       invariants=invariants, timing=timing)
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_sync_pool_buffers_reuses_buffers_and_changes_no_result(procs: int) -> None:
+    tasks, requests = 8, 300
+    out = run_example("sync_pool_buffers", "--tasks", str(tasks), "--requests", str(requests),
+                      "--size", "65536", "--rounds", "2", procs=procs)
+    assert "every request handled once: True; same results: True" in out
+    made = {m[1]: int(m[2]) for m in re.finditer(r"^(alloc|pool) .* buffers allocated +(\d+) per round", out, re.M)}
+    assert made["alloc"] == tasks * requests  # one buffer per request
+    # a buffer per task held across the switch, plus what other processors' caches keep
+    assert made["pool"] < tasks * requests // 10, out
+    sums = re.findall(r"checksum ([0-9a-f]{8})$", out, re.M)
+    assert len(sums) == 2 and sums[0] == sums[1]
