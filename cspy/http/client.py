@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import h11
 
-from cspy.context import Context
+from cspy.context import Context, DeadlineExceeded
 from cspy.http.headers import Headers, HeadersLike
 from cspy.http.message import Response
 from cspy.http.pool import HostPool, PooledConn
@@ -138,6 +138,7 @@ class Client:
         elif not isinstance(body, bytes):
             body = bytes(body)
         deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        by_ctx = False  # the context's deadline is the nearer one: its passing is its error
         if ctx is not None:
             err = ctx.err()
             if err is not None:
@@ -145,7 +146,30 @@ class Client:
             ctx_deadline = ctx.deadline()
             if ctx_deadline is not None:
                 d = time.monotonic() + (ctx_deadline - now())
-                deadline = d if deadline is None else min(deadline, d)
+                by_ctx = deadline is None or d <= deadline
+                deadline = d if by_ctx else deadline
+        try:
+            return self._send(method, host, port, hostport, target, body, headers, deadline, ctx)
+        except Timeout:
+            if by_ctx:
+                assert ctx is not None
+                err = ctx.err()
+                raise err if isinstance(err, DeadlineExceeded) else DeadlineExceeded(
+                    "context deadline exceeded") from None
+            raise
+
+    def _send(
+        self,
+        method: str,
+        host: str,
+        port: int,
+        hostport: bytes,
+        target: bytes,
+        body: bytes,
+        headers: HeadersLike,
+        deadline: float | None,
+        ctx: Context | None,
+    ) -> Response:
         fields = self._fields(method, hostport, body, headers)
         replayable = method in _IDEMPOTENT or any(
             name in (b"idempotency-key", b"x-idempotency-key") for name, _ in fields)
