@@ -123,12 +123,12 @@ class Limiter:
         >>> from cspy.x import rate
 
         >>> def main():
-        ...     lim = rate.Limiter(100, burst=1)
+        ...     lim = rate.Limiter(100, burst=1, clock=lambda: 0.0)  # a frozen clock: exact delays
         ...     lim.allow()
-        ...     r = lim.reserve()
-        ...     return r.ok, 0 < r.delay() <= 0.01
+        ...     r = lim.reserve()  # on credit: the next token is 1/100 s away
+        ...     return r.ok, r.delay()
         >>> cspy.run(main)
-        (True, True)
+        (True, 0.01)
         """
         _check_n(n, "reserve")
         return self._reserve(n, INF)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 
 import cspy
 from cspy import context
 from cspy.x import rate
+from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
+from tests.stress.util import wait_parked
 
 
 class FakeClock:
@@ -59,54 +62,67 @@ def test_infinite_rate_and_zero_rate() -> None:
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("procs", PROCS)
-def test_admitted_rate_over_two_seconds_is_within_10_percent(procs: int) -> None:
-    # Count events whose wait() returned inside a 2 s window of the runtime clock. A late
-    # wake-up on a busy machine can only move an event out of the window at its very end, so
-    # the count is robust; 10% of 200 is 20 events (200 ms of slack).
-    r, burst, window = 100.0, 1, 2.0
+def test_wait_never_admits_faster_than_the_rate(procs: int) -> None:
+    # Four tasks wait for N tokens in all. The k-th admission (in clock order, from 0) needs
+    # k + 1 tokens, and the bucket starts with ``burst`` of them: it cannot happen before
+    # start + (k + 1 - burst) / rate. A late machine only makes admissions later, so the bound
+    # holds however loaded it is; every wait must return exactly once.
+    r, burst, n, workers = 200.0, 2, 40, 4
 
-    def main() -> int:
-        lim = rate.Limiter(r, burst)
+    def main() -> tuple[float, list[float]]:
         start = cspy.scheduler.now()
-        end = start + window
-        admitted = cspy.AtomicInt()
+        lim = rate.Limiter(r, burst)
+        left = cspy.AtomicInt(n)
+        times: list[float] = []
+        lock = threading.Lock()
         wg = cspy.WaitGroup()
 
         def worker() -> None:
-            while True:
+            while left.add(-1) >= 0:
                 lim.wait()
-                if cspy.scheduler.now() >= end:
-                    break
-                admitted.add(1)
+                t = cspy.scheduler.now()
+                with lock:
+                    times.append(t)
             wg.done()
 
-        for _ in range(4):
+        for _ in range(workers):
             wg.add(1)
             cspy.go(worker)
         wg.wait()
-        return admitted.load()
+        return start, sorted(times)
 
-    n = cspy.run(main, procs=procs)
-    expected = burst + r * window
-    assert abs(n - expected) <= 0.1 * expected, n
+    start, times = cspy.run(main, procs=procs)
+    assert len(times) == n
+    early = [
+        (k, t - start) for k, t in enumerate(times) if t < start + (k + 1 - burst) / r - 1e-9
+    ]
+    assert not early, f"admitted ahead of the rate (index, seconds after start): {early[:5]}"
 
 
 def test_wait_with_context_cancel_and_deadline() -> None:
+    # One token per 1000 s: a stall of this machine (seconds at worst) moves the delays below
+    # far less than the interval they are compared with.
+    interval = 1000.0
+
     def main() -> list[str]:
         out = []
-        lim = rate.Limiter(1, 1)
+        lim = rate.Limiter(1 / interval, 1)
         assert lim.allow()
         ctx, cancel = context.with_cancel(context.background())
-        cspy.go(lambda: (cspy.sleep(0.01), cancel()))
+        me = cspy.current_task()
+        # Cancel only once the wait below has reserved its token and parked in its select.
+        cspy.go(lambda: (wait_parked(me, WaitReason.SELECT), cancel()))
         try:
-            lim.wait(ctx)  # the next token is a second away: cancelled first
+            lim.wait(ctx)  # the next token is 1000 s away: cancelled first
         except context.Canceled:
             out.append("canceled")
-        # The cancelled wait gave its token back: the next reservation is one interval away.
-        out.append(f"{lim.reserve().delay():.1f}")
+        # The cancelled wait gave its token back: the next reservation is one interval away,
+        # not two.
+        delay = lim.reserve().delay()
+        out.append("one interval" if interval - 100 < delay <= interval else f"delay {delay}")
         short, c2 = context.with_timeout(context.background(), 0.05)
         try:
-            lim.wait(short)  # needs ~2 s: fails at once, without waiting
+            lim.wait(short)  # needs ~2000 s: fails at once, without waiting
         except context.DeadlineExceeded as exc:
             out.append("deadline" if "would exceed" in str(exc) else str(exc))
         c2()
@@ -116,7 +132,7 @@ def test_wait_with_context_cancel_and_deadline() -> None:
             out.append("already canceled")
         return out
 
-    assert cspy.run(main, procs=1) == ["canceled", "1.0", "deadline", "already canceled"]
+    assert cspy.run(main, procs=1) == ["canceled", "one interval", "deadline", "already canceled"]
 
 
 def test_wait_misuse() -> None:
