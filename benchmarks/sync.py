@@ -1,17 +1,32 @@
-"""Sync workloads: a contended mutex.
+"""Sync workloads: a contended mutex, a shared map, a pool of buffers.
 
-100 tasks each do ``n`` increments of a shared counter under one lock, yielding inside the
-critical section on every 10th increment, so waiters really queue up on the lock (without the
-yield a cooperative scheduler never sees contention at all). One op is one increment.
+mutex: 100 tasks each do ``n`` increments of a shared counter under one lock, yielding inside
+the critical section on every 10th increment, so waiters really queue up on the lock (without
+the yield a cooperative scheduler never sees contention at all). One op is one increment.
 The threading peer runs 100 OS threads on a tenth of the increments (``time.sleep(0)`` is its
 yield), because each contended hand-off between threads costs a GIL hand-off.
+
+map: 8 tasks share one map of 1,024 keys (all present from the start) and do ``n`` operations
+each, read-mostly as Go's sync.Map intends: 9 loads to 1 store, keys from a per-task seeded
+sequence, a yield every 100 operations. Three ways to share it: ``cspy.sync.Map`` (lock-free
+loads, locked writes), one dict behind one ``cspy.Mutex`` (every operation locks), and 16
+dicts each behind its own ``cspy.Mutex`` (a striped map). One op is one load or store; ratios
+are to the Mutex dict on one processor. Every load must hit.
+
+sync_pool: 8 tasks each take a 64 KiB ``bytearray`` ``n`` times, write to it and give it back,
+holding it across a yield every 16th time (so several buffers are out at once): through a
+``cspy.sync.Pool``, or by allocating a new one each time. One op is one get+put (or one
+allocation); ratios are to allocating on one processor. The pool must have allocated no more
+than a buffer per task plus what the processors' caches can hold.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from time import perf_counter
+from typing import Any
 
 from benchmarks.spec import Impl, Measurement, Target, Workload, check
 
@@ -153,7 +168,172 @@ def mutex_threading(n: int) -> Measurement:
     return {"total": total, "ops": TASKS * n}
 
 
+# ---- map -----------------------------------------------------------------------------------------
+
+MAP_TASKS = 8
+MAP_KEYS = 1024
+MAP_SHARDS = 16
+STORE_EVERY = 10  # 1 store per 10 operations: read-mostly
+MAP_YIELD_EVERY = 100
+
+
+def _map_run(n: int, procs: int, make: Any) -> Measurement:
+    """Run the map workload against ``make() -> (load, store)``; ``load(k)`` returns the value."""
+    import cspy
+
+    def main() -> Measurement:
+        load, store = make(cspy)
+        for k in range(MAP_KEYS):
+            store(k, k)
+        hits = cspy.AtomicInt()
+        wg = cspy.WaitGroup()
+        seqs = [[random.Random(t).randrange(MAP_KEYS) for _ in range(n)] for t in range(MAP_TASKS)]
+
+        def worker(keys: list[int]) -> None:
+            found = 0
+            gosched = cspy.gosched
+            for i, k in enumerate(keys):
+                if i % STORE_EVERY == 0:
+                    store(k, k + MAP_KEYS * i)
+                elif load(k) % MAP_KEYS == k:
+                    found += 1
+                if i % MAP_YIELD_EVERY == 0:
+                    gosched()
+            hits.add(found)
+
+        t0 = perf_counter()
+        for keys in seqs:
+            wg.go(worker, keys)
+        wg.wait()
+        total = perf_counter() - t0
+        loads = MAP_TASKS * (n - len(range(0, n, STORE_EVERY)))
+        check(hits.load() == loads, f"every one of {loads} loads hit ({hits.load()})")
+        return {"total": total, "ops": MAP_TASKS * n, "switches": cspy.stats().switches}
+
+    return cspy.run(main, procs=procs)  # type: ignore[no-any-return]
+
+
+def map_sync(n: int, procs: int) -> Measurement:
+    def make(cspy: Any) -> Any:
+        m = cspy.sync.Map()
+        mload = m.load
+
+        def load(k: int) -> int:
+            return mload(k)[0]  # type: ignore[no-any-return]
+
+        return load, m.store
+
+    return _map_run(n, procs, make)
+
+
+def map_mutex(n: int, procs: int) -> Measurement:
+    def make(cspy: Any) -> Any:
+        mu, d = cspy.Mutex(), {}
+        lock, unlock = mu.lock, mu.unlock
+
+        def load(k: int) -> int:
+            lock()
+            v = d[k]
+            unlock()
+            return v  # type: ignore[no-any-return]
+
+        def store(k: int, v: int) -> None:
+            lock()
+            d[k] = v
+            unlock()
+
+        return load, store
+
+    return _map_run(n, procs, make)
+
+
+def map_sharded(n: int, procs: int) -> Measurement:
+    def make(cspy: Any) -> Any:
+        shards = [(cspy.Mutex(), {}) for _ in range(MAP_SHARDS)]
+        mask = MAP_SHARDS - 1
+
+        def load(k: int) -> int:
+            mu, d = shards[k & mask]
+            mu.lock()
+            v = d[k]
+            mu.unlock()
+            return v  # type: ignore[no-any-return]
+
+        def store(k: int, v: int) -> None:
+            mu, d = shards[k & mask]
+            mu.lock()
+            d[k] = v
+            mu.unlock()
+
+        return load, store
+
+    return _map_run(n, procs, make)
+
+
+# ---- sync_pool ----------------------------------------------------------------------------------
+
+POOL_TASKS = 8
+BUF_SIZE = 64 * 1024
+HOLD_EVERY = 16
+
+
+def _buffers_run(n: int, procs: int, pooled: bool) -> Measurement:
+    import cspy
+    from cspy.sync.pool import LOCAL_CAP
+
+    def main() -> Measurement:
+        made = cspy.AtomicInt()
+
+        def new() -> bytearray:
+            made.add(1)
+            return bytearray(BUF_SIZE)
+
+        if pooled:
+            pool = cspy.sync.Pool(new)
+            get, put = pool.get, pool.put
+        else:
+            get, put = new, lambda b: None
+        wg = cspy.WaitGroup()
+        done = cspy.AtomicInt()
+
+        def worker(t: int) -> None:
+            gosched = cspy.gosched
+            for i in range(n):
+                b = get()
+                b[i & 0xFFF] = t
+                if i % HOLD_EVERY == 0:
+                    gosched()
+                put(b)
+            done.add(n)
+
+        t0 = perf_counter()
+        for t in range(POOL_TASKS):
+            wg.go(worker, t)
+        wg.wait()
+        total = perf_counter() - t0
+        check(done.load() == POOL_TASKS * n, f"{POOL_TASKS * n} buffers used")
+        if pooled:
+            bound = POOL_TASKS + LOCAL_CAP * procs
+            check(made.load() <= bound, f"the pool allocated at most {bound} ({made.load()})")
+        else:
+            check(made.load() == POOL_TASKS * n, "one allocation per use")
+        return {"total": total, "ops": POOL_TASKS * n, "allocated": made.load(),
+                "switches": cspy.stats().switches}
+
+    return cspy.run(main, procs=procs)  # type: ignore[no-any-return]
+
+
+def pool_get_put(n: int, procs: int) -> Measurement:
+    return _buffers_run(n, procs, True)
+
+
+def pool_allocate(n: int, procs: int) -> Measurement:
+    return _buffers_run(n, procs, False)
+
+
 _P1, _P2 = "cspy procs=1", "cspy procs=2"
+_MAP_BASE = "dict+Mutex procs=1"
+_ALLOC_BASE = "allocate procs=1"
 
 WORKLOADS = (
     Workload(
@@ -170,5 +350,35 @@ WORKLOADS = (
             Impl("threading", mutex_threading, scale=0.1, note="100 threads, 1/10 increments"),
         ),
         target=Target("gevent", 1.0, (_P1,)),
+    ),
+    Workload(
+        name="map",
+        title=f"shared map, {MAP_TASKS} tasks, 9 loads : 1 store on {MAP_KEYS} keys",
+        n=50_000,
+        quick_n=200,
+        impls=(
+            Impl("sync.Map procs=1", map_sync, {"procs": 1}, requires=("cspy.sync:Map",)),
+            Impl("sync.Map procs=2", map_sync, {"procs": 2}, requires=("cspy.sync:Map",)),
+            Impl(_MAP_BASE, map_mutex, {"procs": 1}, note="one dict, one cspy.Mutex"),
+            Impl("dict+Mutex procs=2", map_mutex, {"procs": 2}, note="one dict, one cspy.Mutex"),
+            Impl(f"sharded x{MAP_SHARDS} procs=1", map_sharded, {"procs": 1},
+                 note=f"{MAP_SHARDS} dicts, a cspy.Mutex each"),
+            Impl(f"sharded x{MAP_SHARDS} procs=2", map_sharded, {"procs": 2},
+                 note=f"{MAP_SHARDS} dicts, a cspy.Mutex each"),
+        ),
+        baseline=_MAP_BASE,
+    ),
+    Workload(
+        name="sync_pool",
+        title=f"{BUF_SIZE // 1024} KiB buffers, {POOL_TASKS} tasks: sync.Pool get+put vs allocating",
+        n=50_000,
+        quick_n=200,
+        impls=(
+            Impl("Pool procs=1", pool_get_put, {"procs": 1}, requires=("cspy.sync:Pool",)),
+            Impl("Pool procs=2", pool_get_put, {"procs": 2}, requires=("cspy.sync:Pool",)),
+            Impl(_ALLOC_BASE, pool_allocate, {"procs": 1}, note=f"bytearray({BUF_SIZE})"),
+            Impl("allocate procs=2", pool_allocate, {"procs": 2}, note=f"bytearray({BUF_SIZE})"),
+        ),
+        baseline=_ALLOC_BASE,
     ),
 )
