@@ -356,6 +356,103 @@ def test_echo_server_refuses_a_size_that_could_deadlock() -> None:
     assert "--size must be between 16 and 65536 bytes, got 1000000" in proc.stderr
 
 
+@pytest.mark.parametrize("procs", [1, 2])
+def test_http_echo_echoes_every_byte_on_kept_alive_connections(procs: int) -> None:
+    out = run_example("http_echo", "--clients", "6", "--messages", "30", "--size", "20000", procs=procs)
+    grab(r"^http echo server listening on 127\.0\.0\.1:\d+$", out)
+    sent = grab(r"^6 clients, 180 requests, (\d+) bytes each way in [\d.]+s$", out)
+    server = grab(r"^server: (\d+) connections accepted for 180 requests \(kept alive\), (\d+) bytes echoed, "
+                  r"all connection tasks finished$", out)
+    assert int(server[1]) <= 6  # at most one connection per client task: reused, not redialled
+    assert int(sent[1]) == int(server[2]) > 180 * len("0:0:")
+    rtt = grab(r"^round trip: p50 ([\d.]+) ms, p99 ([\d.]+) ms$", out)
+    assert float(rtt[1]) <= float(rtt[2])
+    assert out.splitlines()[-1] == "every byte echoed in order: True"
+
+
+# ---- the HTTP examples serve curl -----------------------------------------------------------
+
+
+def serve_example(name: str) -> tuple[subprocess.Popen[str], str]:
+    """Start an example with ``--serve 0`` (its own process); (the process, the URL it printed)."""
+    path = next((REPO / "examples").glob(f"*/[0-9][0-9]_{name}.py"))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("CSPY_LIVE", None)
+    proc = subprocess.Popen([sys.executable, str(path), "--serve", "0"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # the first line names the URL; blocks until it is printed
+    m = re.search(r"(http://127\.0\.0\.1:\d+)\S*", line)
+    if not m:
+        proc.kill()
+        pytest.fail(f"{name} --serve printed {line!r}; stderr: {proc.communicate()[1]}")
+    return proc, m[1]
+
+
+def stop_example(proc: subprocess.Popen[str]) -> str:
+    """Ctrl-C the example (by its pid) and wait for it; its stderr."""
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    assert proc.returncode == 0, err
+    return err
+
+
+def curl(*args: str) -> str:
+    import shutil
+
+    path = shutil.which("curl")
+    if path is None:
+        pytest.fail("curl is not installed (apt-get install -y curl; .ci/run does)")
+    out = subprocess.run([path, "-sS", *args], capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.decode()
+
+
+def test_api_gateway_serves_curl() -> None:
+    proc, base = serve_example("api_gateway")
+    try:
+        ok = curl("-i", f"{base}/user/7")
+        codes = curl("-o", "/dev/null", "-w", "%{http_code} ", f"{base}/user/[1-25]").split()
+        missing = curl("-i", f"{base}/nope")
+    finally:
+        err = stop_example(proc)
+    assert ok.startswith("HTTP/1.1 200 OK") and ok.endswith("users:7 orders:7")
+    assert codes.count("504") == 1 and codes.count("200") == 24  # the 25th orders call hangs
+    assert missing.startswith("HTTP/1.1 404 ")
+    assert "stopped" in err
+
+
+def test_gateway_overload_serves_curl() -> None:
+    proc, base = serve_example("gateway_overload")
+    try:
+        ok = curl("-i", f"{base}/order/1")
+        codes = curl("-o", "/dev/null", "-w", "%{http_code} ", "--parallel", "--parallel-max", "50",
+                     f"{base}/order/[1-300]").split()
+    finally:
+        stop_example(proc)
+    assert ok.startswith("HTTP/1.1 200 OK") and ok.endswith("ok 1 order:1")
+    assert len(codes) == 300 and set(codes) <= {"200", "503", "504"}
+    assert "503" in codes  # 300 at once against 150/s (burst 15) and 4 in flight: shed
+
+
+def test_http_echo_serves_curl() -> None:
+    proc, base = serve_example("http_echo")
+    try:
+        plain = curl("--data-binary", "hello", f"{base}/echo")
+        streamed = curl("-i", "--data-binary", "x" * 10000, f"{base}/echo?stream=1")
+    finally:
+        stop_example(proc)
+    assert plain == "hello"
+    assert "transfer-encoding: chunked" in streamed.lower() and streamed.endswith("x" * 10000)
+
+
 # ---- chapter 3: cookbook --------------------------------------------------------------------
 
 
