@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pathlib
+import select
 import socket
 import struct
 import threading
@@ -11,8 +13,11 @@ from typing import Any
 import pytest
 
 import cspy
+from cspy import context
+from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
-from tests.net.conftest import CancelledForTest, FakeContext, echo_server, read_exactly
+from tests.net.conftest import CancelledForTest, FakeContext, echo_server, open_fds, read_exactly
+from tests.stress.util import wait_parked
 
 # 1,000 concurrent client tasks. Each sends 20 messages by default (20,000 round trips per run,
 # a few seconds); CSPY_NET_ECHO_MESSAGES=100 runs the full 100,000 (about 20-30 s per run on a
@@ -85,8 +90,7 @@ def test_new_deadline_applies_to_a_read_in_progress(procs: int) -> None:
             except cspy.net.Timeout:
                 out.send("timeout")
 
-        cspy.go(reader)
-        cspy.sleep(0.05)  # the reader is parked with no deadline
+        wait_parked(cspy.go(reader), WaitReason.IO_WAIT)  # parked with no deadline
         conn.set_read_deadline(0.01)
         return out.recv()
 
@@ -151,8 +155,7 @@ def test_peer_reset_raises_in_the_reading_task_only(procs: int) -> None:
             except ConnectionResetError as exc:
                 result.send(exc.strerror)
 
-        cspy.go(reader)
-        cspy.sleep(0.02)
+        wait_parked(cspy.go(reader), WaitReason.IO_WAIT)
         # Abort the connection: SO_LINGER 0 makes close send RST instead of FIN.
         peer._fd.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         peer.close()
@@ -178,8 +181,7 @@ def test_close_wakes_a_blocked_read_with_a_clear_error(procs: int) -> None:
             except cspy.net.ClosedError as exc:
                 out.send(str(exc))
 
-        cspy.go(reader)
-        cspy.sleep(0.02)
+        wait_parked(cspy.go(reader), WaitReason.IO_WAIT)
         conn.close()
         conn.close()  # twice is fine
         msg = out.recv()
@@ -203,6 +205,62 @@ def test_dial_refused_names_the_address() -> None:
         return info.value.strerror
 
     assert cspy.run(main) == f"dial tcp 127.0.0.1:{port}: connection refused"
+
+
+def _full_listener() -> tuple[socket.socket, list[socket.socket]]:
+    """A plain listening socket whose accept queue is full (backlog 0, never accepted).
+
+    Linux drops a SYN that arrives while the accept queue is full (unless
+    net.ipv4.tcp_abort_on_overflow is set, which answers with a reset), so a connect to it
+    neither completes nor fails: the only way out is the dialer's timeout. The first filler
+    takes the one place in the queue; fillers are added until one stays unconnected (the queue
+    is full), and two more make sure of it.
+    """
+    abort = pathlib.Path("/proc/sys/net/ipv4/tcp_abort_on_overflow")
+    assert abort.read_text().strip() == "0", f"{abort} is set: a full accept queue resets instead"
+    ln = socket.socket()
+    ln.bind(("127.0.0.1", 0))
+    ln.listen(0)
+    fillers: list[socket.socket] = []
+    pending = 0
+    while pending < 3:
+        assert len(fillers) < 64, "the accept queue never filled"
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(ln.getsockname())
+        fillers.append(s)
+        _, writable, _ = select.select([], [s], [], 5.0 if not fillers[:-1] else 0.05)
+        if pending or not writable:  # the first unconnected filler: the queue is full
+            pending += 1
+    return ln, fillers
+
+
+def test_dial_timeout_ends_a_connect_that_never_completes() -> None:
+    ln, fillers = _full_listener()
+    fds = open_fds()
+
+    def main() -> str:
+        out = cspy.Chan[str](1)
+
+        def dialer() -> None:
+            try:
+                cspy.net.dial(*ln.getsockname(), timeout=0.1)
+                out.send("connected")
+            except cspy.net.Timeout as exc:
+                out.send(exc.strerror or "")
+
+        cspy.go(dialer)
+        # A generous guard, so that a dial that ignores its timeout fails here, not by hanging.
+        i, msg, _ = cspy.select(cspy.Recv(out), cspy.Recv(cspy.after(30)))
+        return msg if i == 0 else "dial still waiting after 30 s"
+
+    try:
+        msg = cspy.run(main)
+        assert open_fds() == fds, "the timed-out dial left its socket open"
+    finally:
+        for s in (ln, *fillers):
+            s.close()
+    assert msg.startswith("dial tcp 127.0.0.1:") and msg.endswith("i/o timeout"), msg
 
 
 def test_dial_by_name_and_addresses() -> None:
@@ -279,8 +337,7 @@ def test_context_cancel_wakes_a_blocked_read(procs: int) -> None:
             except CancelledForTest:
                 out.send("cancelled")
 
-        cspy.go(reader)
-        cspy.sleep(0.02)
+        wait_parked(cspy.go(reader), WaitReason.IO_WAIT)
         ctx.cancel()
         first = out.recv()
         # The connection is still usable, and an uncancelled context does not disturb a read.
@@ -308,14 +365,13 @@ def test_context_that_is_not_cancelled_leaves_reads_alone() -> None:
     assert cspy.run(main) == bytes(range(50))
 
 
-def test_with_cspy_context_when_available() -> None:
-    context = pytest.importorskip("cspy.context")
-
+def test_with_a_cspy_context() -> None:
     def main() -> str:
         ln = cspy.net.listen("127.0.0.1", 0)
         conn = cspy.net.dial(*ln.addr)
         ctx, cancel = context.with_cancel(context.background())
-        cspy.go(lambda: (cspy.sleep(0.02), cancel()))
+        me = cspy.current_task()
+        cspy.go(lambda: (wait_parked(me, WaitReason.IO_WAIT), cancel()))
         try:
             conn.read(ctx=ctx)
         except BaseException as exc:
@@ -370,8 +426,6 @@ def test_server_talks_to_a_plain_socket_thread() -> None:
 
 
 def test_read_with_a_context_timeout_raises_deadline_exceeded() -> None:
-    context = pytest.importorskip("cspy.context")
-
     def main() -> str:
         ln = cspy.net.listen("127.0.0.1", 0)
         conn = cspy.net.dial(*ln.addr)

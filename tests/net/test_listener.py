@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 import cspy
+from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
 from tests.net.conftest import echo_server
+from tests.stress.util import wait_parked
 
 
 @pytest.mark.parametrize("procs", PROCS)
@@ -22,9 +24,9 @@ def test_close_wakes_every_blocked_accept(procs: int) -> None:
             except cspy.net.ClosedError as exc:
                 out.send(exc.strerror or "")
 
-        for _ in range(3):
-            cspy.go(acceptor)
-        cspy.sleep(0.02)  # all three blocked (one waiting for readiness, two for their turn)
+        # All three blocked before the close: one waiting for readiness, two for their turn.
+        for t in [cspy.go(acceptor) for _ in range(3)]:
+            wait_parked(t, WaitReason.IO_WAIT)
         ln.close()
         ln.close()  # twice is fine
         return [out.recv() for _ in range(3)]

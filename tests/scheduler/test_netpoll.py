@@ -5,18 +5,23 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
 import cspy
-from cspy.scheduler import running
+from cspy.scheduler import TaskState, WaitReason, running
 from tests.conftest import PROCS
+from tests.stress.util import wait_parked
 
 
-def _late_writer(addr: tuple[str, int], delay: float, data: bytes) -> threading.Thread:
+def _late_writer(addr: tuple[str, int], when: Callable[[], bool], data: bytes) -> threading.Thread:
+    """A plain-socket peer that connects, then sends ``data`` once ``when()`` holds (checked
+    every millisecond; after 10 s it sends anyway, and the test's own check fails)."""
+
     def peer() -> None:
         with socket.create_connection(addr) as s:
-            time.sleep(delay)
+            _until(when)
             s.sendall(data)
             s.recv(1)  # until the runtime closes the connection
 
@@ -25,12 +30,30 @@ def _late_writer(addr: tuple[str, int], delay: float, data: bytes) -> threading.
     return t
 
 
+def _until(pred: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """On a plain thread: wait until ``pred()`` holds; False after ``seconds``."""
+    give_up = time.monotonic() + seconds
+    while not pred():
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(0.001)
+    return True
+
+
+def _poll_blocked() -> Callable[[], bool]:
+    """Whether an idle processor of the running runtime blocks in the netpoll now."""
+    rt = running()
+    assert rt is not None
+    return lambda: rt.netpoll.blocked is not None
+
+
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("procs", PROCS)
 def test_an_idle_processor_blocks_in_the_poll_and_is_readied_by_it(procs: int) -> None:
     def main() -> tuple[bytes, int]:
         with cspy.net.listen("127.0.0.1", 0) as ln:
-            _late_writer(ln.addr, 0.1, b"late")
+            # The data comes only while a processor blocks in the poll: the poll readies us.
+            _late_writer(ln.addr, _poll_blocked(), b"late")
             with ln.accept() as conn:
                 data = conn.read(4)
         rt = running()
@@ -60,8 +83,12 @@ def test_a_wake_up_from_another_thread_interrupts_a_blocked_poll(procs: int) -> 
             except cspy.net.ClosedError:
                 out.send("closed")
 
-        cspy.go(reader)
-        cspy.blocking(time.sleep, 0.1)  # readied from the offload thread
+        wait_parked(cspy.go(reader), WaitReason.IO_WAIT)
+        # The offload call returns (readying main from its thread) only once an idle processor
+        # blocks in the poll, where nothing but that wake-up's kick can reach it.
+        blocked = _poll_blocked()
+        saw_block = cspy.blocking(_until, blocked)
+        assert saw_block, "no processor blocked in the poll"
         server.close()
         client.close()
         ln.close()
@@ -76,12 +103,15 @@ def test_sysmon_polls_when_the_processor_never_runs_out_of_work() -> None:
 
     def main() -> bytes:
         with cspy.net.listen("127.0.0.1", 0) as ln:
-            _late_writer(ln.addr, 0.05, b"ping")
+            parked = threading.Event()
+            _late_writer(ln.addr, parked.is_set, b"ping")
             conn = ln.accept()
             got: list[bytes] = []
-            cspy.go(lambda: got.append(conn.read(4)))
+            reader = cspy.go(lambda: got.append(conn.read(4)))
             give_up = time.monotonic() + 10
             while not got and time.monotonic() < give_up:
+                if reader.state is TaskState.WAITING and reader.reason is WaitReason.IO_WAIT:
+                    parked.set()  # the data comes only once the reader waits for it
                 cspy.gosched()
             conn.close()
             return got[0] if got else b""
