@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 
 import cspy
-from tests.stress.util import PROCS, Tally, has, run
+from tests.stress.util import PROCS, Tally, run
 
-pytestmark = [
-    pytest.mark.timeout(60, method="thread"),
-    pytest.mark.parametrize("procs", PROCS),
-    pytest.mark.skipif(not has("Chan", "select", "Recv", "Send"), reason="channels not built yet"),
-]
+pytestmark = [pytest.mark.timeout(60, method="thread"), pytest.mark.parametrize("procs", PROCS)]
 
 
 def _value(p: int, k: int) -> int:
@@ -244,8 +240,6 @@ def test_select_with_default_polls_without_losing_values(procs: int) -> None:
 def test_select_timeouts_with_after_across_processors(procs: int) -> None:
     # Timer channels fire on their creator's processor while the selecting tasks may wait on
     # channels fed from elsewhere: every select returns exactly one outcome.
-    if not has("after"):
-        pytest.skip("cspy.after not built yet")
     tasks, rounds = 24, 20
     outcomes = Tally()
     lock = threading.Lock()

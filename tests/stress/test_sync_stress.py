@@ -9,7 +9,7 @@ import threading
 import pytest
 
 import cspy
-from tests.stress.util import PROCS, Tally, has, run
+from tests.stress.util import PROCS, Tally, run
 
 pytestmark = [pytest.mark.timeout(60, method="thread"), pytest.mark.parametrize("procs", PROCS)]
 
@@ -22,7 +22,6 @@ def _rmw(box: list[int], yield_inside: bool) -> None:
     box[0] = v + 1
 
 
-@pytest.mark.skipif(not has("Mutex"), reason="cspy.Mutex not built yet")
 def test_mutex_keeps_read_modify_write_exact(procs: int) -> None:
     tasks, per = 32, 300
     box = [0]
@@ -69,7 +68,6 @@ def test_mutex_keeps_read_modify_write_exact(procs: int) -> None:
     assert box[0] == tasks * per
 
 
-@pytest.mark.skipif(not has("Mutex"), reason="cspy.Mutex not built yet")
 def test_mutex_held_across_blocking_calls_and_sleeps(procs: int) -> None:
     # The owner parks (sleep, offload) while holding the mutex, so waiters pile up on every
     # processor and the starvation hand-off is exercised.
@@ -99,7 +97,6 @@ def test_mutex_held_across_blocking_calls_and_sleeps(procs: int) -> None:
     assert box[0] == tasks * per
 
 
-@pytest.mark.skipif(not has("RWMutex"), reason="cspy.RWMutex not built yet")
 def test_rwmutex_writers_exclude_readers(procs: int) -> None:
     readers, writers, per = 16, 4, 150
     state = {"a": 0, "b": 0}  # writers keep a == b; a reader must never see them differ
@@ -141,7 +138,6 @@ def test_rwmutex_writers_exclude_readers(procs: int) -> None:
     assert state == {"a": writers * per, "b": writers * per}
 
 
-@pytest.mark.skipif(not has("Semaphore"), reason="cspy.Semaphore not built yet")
 def test_semaphore_never_admits_more_than_its_weight(procs: int) -> None:
     tasks, per, weight = 24, 60, 3
     inside = [0]
@@ -176,7 +172,6 @@ def test_semaphore_never_admits_more_than_its_weight(procs: int) -> None:
     admitted.check((i, j) for i in range(tasks) for j in range(per))
 
 
-@pytest.mark.skipif(not has("AtomicInt"), reason="cspy.AtomicInt not built yet")
 def test_atomic_int_add_and_cas_are_exact(procs: int) -> None:
     tasks, per = 32, 500
 
@@ -203,7 +198,6 @@ def test_atomic_int_add_and_cas_are_exact(procs: int) -> None:
     assert run(main, procs=procs) == (tasks * per, 2 * tasks * per)
 
 
-@pytest.mark.skipif(not has("Once", "Cond", "Mutex"), reason="cspy.Once/Cond not built yet")
 def test_once_and_cond_across_processors(procs: int) -> None:
     rounds, waiters = 30, 12
     calls = Tally()
