@@ -53,14 +53,20 @@ class Impl:
 
 @dataclass(frozen=True)
 class Target:
-    """``impl <= factor * peer`` for every implementation named in ``applies``."""
+    """``impl <= factor * peer`` for every implementation named in ``applies`` (medians).
+
+    ``slowest``, if set, also bounds the implementation's slowest run: ``<= slowest * peer``'s
+    median. A scheduler that is fast on average but stalls now and then misses it.
+    """
 
     peer: str
     factor: float
     applies: tuple[str, ...]
+    slowest: float | None = None
 
     def describe(self) -> str:
-        return f"<= {self.factor:g}x {self.peer}"
+        s = f"<= {self.factor:g}x {self.peer}"
+        return s if self.slowest is None else f"{s}, slowest <= {self.slowest:g}x"
 
 
 @dataclass(frozen=True)

@@ -185,8 +185,8 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
     task = Task(p.next_id(), fn, args, kwargs, name)
     p.spawned += 1
     p.runqput(task, next=True)
-    if rt.idle:
-        rt.wakep()  # an idle processor can steal it
+    if rt.idle and rt.spin:
+        rt.wakep()  # a spinner watches for this processor getting stuck (steal.py)
     return task
 
 

@@ -33,18 +33,24 @@ wake-up is seen either way.
 
 Network readiness (netpoll.py): a hub that finds no work polls with timeout 0 before stealing,
 and one idle hub at a time blocks in the poll instead of on ``wake``.
+
+Work sharing (steal.py): a hub that finds no work takes new tasks only from a processor that
+is stuck, and on builds without the GIL spins a while before it sleeps, so a task readied for
+it from another thread costs a locked append rather than a futex.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
 from cspy.scheduler.runqueue import RunQueue
+from cspy.scheduler.steal import Seeker
 from cspy.scheduler.task import Task, TaskState
 from cspy.scheduler.timers import TimerHeap
 
@@ -80,6 +86,16 @@ class Stack(greenlet):  # type: ignore[misc]
         self.task: Task | None = None
 
 
+def _thread_cpu_clock() -> int | None:
+    getclock = getattr(time, "pthread_getcpuclockid", None)
+    if getclock is None:
+        return None
+    try:
+        return getclock(threading.get_ident())  # type: ignore[no-any-return]
+    except OSError:
+        return None
+
+
 def current_processor() -> Processor | None:
     """Any thread: the processor whose thread this is, or None (a foreign thread)."""
     return getattr(getcurrent(), "p", None)
@@ -105,6 +121,11 @@ class Processor(RunQueue):
         self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
         self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
         self.id_next = self.id_end = 0
+        self.seeker = Seeker(self, rt.nprocs)
+        self.spinning = False  # looking for work before sleeping (steal.py; rt.lock)
+        self.frozen = -1  # sysmon: the progress (ticks + spawned) it saw stuck with new tasks
+        self.handoffs_in = 0  # tasks readied here by other threads (under ``lock``)
+        self.cpu_clock: int | None = None  # this thread's CPU-time clock, once it runs
         # Counters (owner writes, anyone reads; see stats.py).
         self.ticks = 0
         self.switches = 0
@@ -124,14 +145,26 @@ class Processor(RunQueue):
         self.id_next += 1
         return tid
 
+    def cpu_time(self) -> float:
+        """Any thread: seconds of CPU this processor's thread has run (the runtime's clock where
+        the platform cannot tell). Time the OS gave to other threads does not count."""
+        clk = self.cpu_clock
+        if clk is not None:
+            try:
+                return time.clock_gettime(clk)
+            except OSError:  # the thread has ended
+                pass
+        return self.rt.clock()
+
     # ---- inbox (any thread) ---------------------------------------------------------------
 
     def inbox_put(self, task: Task) -> None:
         """Any thread: make the pinned ``task`` runnable here and wake this processor if idle."""
         with self.lock:
             self.inbox.append(task)
+            self.handoffs_in += 1
             idle = self.idle
-        if idle:
+        if idle:  # a running or spinning processor finds it without a wake-up
             self.kick()
 
     def wakeup(self) -> None:
@@ -189,33 +222,24 @@ class Processor(RunQueue):
         return task
 
     def _findrunnable(self) -> Task | None:
-        """Hub only: block until there is a task to run; None once the runtime stops."""
+        """Hub only: block until there is a task to run; None once the runtime stops.
+
+        Spins (steal.py) before it sleeps, on builds without the GIL."""
         rt = self.rt
+        seeker = self.seeker
         while True:
             task = self.findrunnable_nowait()
+            if task is None and not rt.stopping:
+                np = rt.netpoll
+                if np is not None and np.inflight and np.blocked is None and np.poll():
+                    continue  # readied tasks of ours are queued; others' went to their inboxes
+                if rt.nprocs > 1:
+                    task = seeker.steal()
             if task is not None or rt.stopping:
+                seeker.stop()
                 return task
-            np = rt.netpoll
-            if np is not None and np.inflight and np.blocked is None and np.poll():
-                continue  # readied tasks of ours are queued; others' went to their inboxes
-            if rt.nprocs > 1:
-                task = self._steal_work()
-                if task is not None:
-                    return task
-            self._idle_wait()
-
-    def _steal_work(self) -> Task | None:
-        """Hub only: steal half of another processor's new tasks, victims in random order."""
-        ps = self.rt.ps
-        n = len(ps)
-        start = self.rand.randrange(n)
-        for i in range(n):
-            victim = ps[(start + i) % n]
-            if victim is not self:
-                task = victim.runqsteal(self)
-                if task is not None:
-                    return task
-        return None
+            if not seeker.spin():
+                self._idle_wait()
 
     def _idle_wait(self) -> None:
         """Hub only: sleep until woken, or until the earliest timer is due."""
@@ -364,6 +388,7 @@ class Processor(RunQueue):
         """Body of the hub greenlet: the scheduling loop (Go's ``schedule``)."""
         self.thread_ident = threading.get_ident()
         self.thread_name = threading.current_thread().name
+        self.cpu_clock = _thread_cpu_clock()
         try:
             task: Task | None = None
             while True:

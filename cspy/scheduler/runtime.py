@@ -75,10 +75,7 @@ def default_procs() -> int:
         return n
     if gil_enabled():
         return 1
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return _cpus()
 
 
 def check_procs(procs: object) -> int:
@@ -117,6 +114,11 @@ class Runtime:
         self.glob = GlobalRunQueue()
         self.ps = [Processor(self, i, runq_size, self.seed) for i in range(procs)]
         self.idle: list[Processor] = []
+        # Spinning (steal.py): only without the GIL, with someone to share with, and never more
+        # threads running or spinning than CPUs.
+        self.spin = procs > 1 and not gil_enabled()
+        self.ncpu = _cpus()
+        self.nmspinning = 0  # processors spinning now (under lock)
         self.pending_ops = 0
         self.stopping = False
         self.interrupted = False  # Ctrl-C seen (sigint.py); sysmon turns it into a failure
@@ -154,13 +156,39 @@ class Runtime:
     # ---- idle processors ----------------------------------------------------------------
 
     def wakep(self) -> None:
-        """Any thread: wake one idle processor (there is work it could take)."""
+        """Any thread: wake one idle processor (there is work it could take).
+
+        With spinning on, the processor wakes spinning, and nobody is woken while another
+        processor spins already: that one will find the work (Go's ``wakep``)."""
         if not self.idle:
             return
         with self.lock:
-            p = self.idle.pop() if self.idle else None
-        if p is not None:
-            p.kick()
+            if not self.idle or (self.spin and self.nmspinning):
+                return
+            p = self.idle.pop()
+            if self.spin:
+                p.spinning = True
+                self.nmspinning += 1
+        p.kick()
+
+    def start_spinning(self, p: Processor) -> bool:
+        """``p`` found no work: may it spin? Go's bound: spinners at most half the busy
+        processors; and here also no more threads running or spinning than CPUs."""
+        with self.lock:
+            if self.stopping:
+                return False
+            busy = self.nprocs - len(self.idle)  # includes ``p`` and the spinners
+            if self.nmspinning * 2 >= busy or busy > self.ncpu:
+                return False
+            p.spinning = True
+            self.nmspinning += 1
+            return True
+
+    def stop_spinning(self, p: Processor) -> None:
+        with self.lock:
+            if p.spinning:
+                p.spinning = False
+                self.nmspinning -= 1
 
     def p_idle(self, p: Processor) -> bool:
         """``p`` is about to sleep. False if it should look for work again instead."""
@@ -169,8 +197,9 @@ class Runtime:
                 return False
             self.idle.append(p)
             # Work published before we were listed would wake nobody (its publisher saw no idle
-            # processor): look again now that we are (Go's re-check after pidleput).
-            if len(self.glob.q) or any(q.new for q in self.ps if q is not p):
+            # processor): look again now that we are (Go's re-check after pidleput). New tasks
+            # of a running processor are its own until it is stuck, and then sysmon wakes us.
+            if len(self.glob.q):
                 return False
             if len(self.idle) == self.nprocs:
                 self._checkdead()
@@ -357,6 +386,13 @@ def _processor_thread(p: Processor) -> None:
     hub = Stack(p.hub_main, None, p)
     p.hub = hub
     hub.switch()
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _snapshot(d: dict[int, Task]) -> list[Task]:

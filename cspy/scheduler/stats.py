@@ -28,7 +28,7 @@ class TaskInfo:
 class ProcStats:
     id: int
     thread: str
-    state: str  # "running" (has a current task), "idle", or "scheduling"
+    state: str  # "running" (has a current task), "idle", "spinning" or "scheduling"
     current: TaskInfo | None
     runnext: TaskInfo | None
     runq: int  # pinned + new tasks queued locally (runnext excluded)
@@ -41,6 +41,8 @@ class ProcStats:
     steals_out: int
     spawned: int
     finished: int
+    spinning: bool = False  # looking for work before it sleeps (builds without the GIL)
+    handoffs_in: int = 0  # tasks readied here from other processors' threads (total)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class Stats:
     offload_calls: int = 0
     long_running: int = 0  # sysmon detections of a task holding its processor > 10 ms
     long_running_recent: list[LongRunning] = field(default_factory=list)
+    spinning: int = 0  # processors spinning now
+    handoffs: int = 0  # cross-processor wake-ups since the start (total of ``handoffs_in``)
 
 
 def _info(task: object) -> TaskInfo | None:
@@ -79,11 +83,18 @@ def snapshot(rt: Runtime | None = None) -> Stats:
     procs = []
     for p in rt.ps:
         cur = p.current
+        spinning = p.spinning
+        if p.idle:
+            state = "idle"
+        elif cur is not None:
+            state = "running"
+        else:
+            state = "spinning" if spinning else "scheduling"
         procs.append(
             ProcStats(
                 id=p.id,
                 thread=p.thread_name,
-                state="idle" if p.idle else ("running" if cur is not None else "scheduling"),
+                state=state,
                 current=_info(cur),
                 runnext=_info(p.runnext),
                 runq=len(p.pinned) + len(p.new),
@@ -96,6 +107,8 @@ def snapshot(rt: Runtime | None = None) -> Stats:
                 steals_out=p.steals_out,
                 spawned=p.spawned,
                 finished=p.finished,
+                spinning=spinning,
+                handoffs_in=p.handoffs_in,
             )
         )
     tasks = rt.all_tasks()
@@ -120,4 +133,6 @@ def snapshot(rt: Runtime | None = None) -> Stats:
         offload_calls=offload.calls if offload is not None else 0,
         long_running=rt.long_running_count,
         long_running_recent=list(rt.long_running),
+        spinning=sum(1 for p in procs if p.spinning),
+        handoffs=sum(p.handoffs_in for p in procs),
     )

@@ -6,7 +6,13 @@ owners write):
 - A processor whose ``ticks`` have not moved for more than a time slice (10 ms, Go's
   ``forcePreemptNS``) while it has a current task is held by a task that does not yield. We are
   cooperative (like Go before 1.14), so we cannot preempt it; we record it (``stats()``, the live
-  view) and wake an idle processor, which will steal the held processor's *new* tasks.
+  view).
+- A processor with new tasks queued that has passed no scheduling point since the previous look
+  is *stuck* (steal.py): sysmon marks it ``frozen`` and wakes an idle processor to take half of
+  those tasks. This is how processors share work on a GIL build, where nobody spins, and the
+  backstop without the GIL, when no spinner was looking. Without the GIL, a new task still at
+  the head of its queue a whole look later also wakes a spinner: its owner switches now and
+  then but is mostly busy, which only a spinner, looking every microsecond, can tell.
 - If tasks wait on the netpoll and nobody has polled it since the previous look (5-10 ms ago:
   every processor busy, none idle to block in it), it polls once (Go's sysmon does the same).
 - It turns a recorded Ctrl-C into a runtime failure (KeyboardInterrupt), from this thread,
@@ -23,13 +29,17 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from cspy.scheduler.steal import oldest
+
 if TYPE_CHECKING:
     from cspy.scheduler.runtime import LongRunning, Runtime
 
 __all__ = ["Sysmon", "SYSMON_INTERVAL", "TIME_SLICE"]
 
+
 SYSMON_INTERVAL = 0.005
 TIME_SLICE = 0.010
+FROZEN_LOOKS_SPIN = 4
 
 
 class Sysmon:
@@ -41,6 +51,13 @@ class Sysmon:
         self._ticks = [-1] * n  # ticks seen at the previous look
         self._since = [0.0] * n  # when those ticks were first seen
         self._report: list[LongRunning | None] = [None] * n
+        self._progress = [-1] * n  # ticks + spawned at the previous look
+        self._head: list[object] = [None] * n  # the oldest new task at the previous look
+        self._frozen_looks = [0] * n  # consecutive looks with new tasks and no progress
+        # Without the GIL, spinners judge stuck processors by the CPU time they run (steal.py);
+        # sysmon's wall-clock judgement is only the backstop for a thread blocked in a call,
+        # and waits longer, so that a thread the OS merely preempted is not taken for one.
+        self._freeze_after = FROZEN_LOOKS_SPIN if rt.spin else 1
         self._polls = -1  # the netpoll's poll count at the previous look
         self._interrupt_raised = False
 
@@ -62,6 +79,7 @@ class Sysmon:
                 rt.fail(None, KeyboardInterrupt())
             for p in rt.ps:
                 self._look(p.id, now)
+                self._share(p.id)
             np = rt.netpoll
             if np is not None:
                 self._polls = np.sysmon_poll(self._polls)
@@ -86,7 +104,25 @@ class Sysmon:
             self._report[i] = rec
             rt.long_running_count += 1  # sysmon is the only writer
             rt.long_running.append(rec)
-            if p.new:
-                rt.wakep()  # let an idle processor steal the held processor's new tasks
         else:
             rec.held = held
+
+    def _share(self, i: int) -> None:
+        rt = self.rt
+        p = rt.ps[i]
+        progress = p.ticks + p.spawned
+        head = oldest(p.new)
+        if head is None or progress != self._progress[i]:
+            self._frozen_looks[i] = 0
+        else:
+            self._frozen_looks[i] += 1
+        if head is not None:
+            if self._frozen_looks[i] >= self._freeze_after and p.frozen != progress:
+                p.frozen = progress  # thieves may take its new tasks now (steal.py)
+                rt.wakep()
+            elif rt.spin and self._head[i] is not None:
+                # New tasks waited across two looks: the owner is busy, switching now and then.
+                # Wake a spinner; it takes them if it sees the owner stuck.
+                rt.wakep()
+        self._progress[i] = progress
+        self._head[i] = head
