@@ -55,6 +55,12 @@ class SendChan(_Either, Generic[T_contra]):
     >>> def produce(out: cspy.SendChan[int]) -> None:
     ...     out.send(1)
     ...     out.close()
+    >>> def main() -> tuple[list[int], bool]:
+    ...     ch = cspy.Chan[int](1)
+    ...     produce(ch.send_only())  # a Chan itself would do too: it is a SendChan
+    ...     return list(ch), hasattr(ch.send_only(), "recv")
+    >>> cspy.run(main)
+    ([1], False)
     """
 
     __slots__ = ()
@@ -73,6 +79,14 @@ class RecvChan(_Either, Generic[T_co]):
 
     >>> def consume(inp: cspy.RecvChan[int]) -> int:
     ...     return sum(inp)
+    >>> def main() -> tuple[int, bool]:
+    ...     ch = cspy.Chan[int](3)
+    ...     for i in (1, 2, 3):
+    ...         ch.send(i)
+    ...     ch.close()
+    ...     return consume(ch.recv_only()), hasattr(ch.recv_only(), "send")
+    >>> cspy.run(main)
+    (6, False)
     """
 
     __slots__ = ()

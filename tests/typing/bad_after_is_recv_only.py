@@ -2,4 +2,4 @@
 
 import cspy
 
-cspy.after(1.0).send(2.0)
+cspy.after(1.0).send(2.0)  # expect: attr-defined has no attribute "send"

@@ -2,4 +2,4 @@
 
 import cspy
 
-cspy.select(cspy.Recv(cspy.Chan[int]().send_only()))
+cspy.select(cspy.Recv(cspy.Chan[int]().send_only()))  # expect: arg-type "Recv" has incompatible type "SendChan[int]"

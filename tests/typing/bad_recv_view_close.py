@@ -2,4 +2,4 @@
 
 import cspy
 
-cspy.Chan[int]().recv_only().close()
+cspy.Chan[int]().recv_only().close()  # expect: attr-defined has no attribute "close"

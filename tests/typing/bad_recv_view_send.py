@@ -3,4 +3,4 @@
 import cspy
 
 ch = cspy.Chan[int]()
-ch.recv_only().send(1)
+ch.recv_only().send(1)  # expect: attr-defined has no attribute "send"

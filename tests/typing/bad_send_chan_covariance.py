@@ -2,4 +2,4 @@
 
 import cspy
 
-out: cspy.SendChan[object] = cspy.Chan[int]().send_only()
+out: cspy.SendChan[object] = cspy.Chan[int]().send_only()  # expect: assignment "SendChan[int]", variable has type "SendChan[object]"

@@ -3,4 +3,4 @@
 import cspy
 
 ch = cspy.Chan[int]()
-ch.send_only().recv()
+ch.send_only().recv()  # expect: attr-defined has no attribute "recv"

@@ -2,4 +2,4 @@
 
 import cspy
 
-cspy.Chan[int](1).send("one")
+cspy.Chan[int](1).send("one")  # expect: arg-type incompatible type "str"; expected "int"
