@@ -6,7 +6,9 @@ import pytest
 
 import cspy
 from cspy import context
+from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
+from tests.stress.util import wait_parked
 
 
 def test_background_is_never_done() -> None:
@@ -24,8 +26,8 @@ def test_cancel_closes_done_and_sets_err(procs: int) -> None:
         ctx, cancel = context.with_cancel(context.background())
         out: list[object] = [ctx.err()]
         woke = cspy.Chan[str]()
-        cspy.go(lambda: (ctx.done().recv_ok(), woke.send("woke")))
-        cspy.gosched()
+        # Cancel once the task waits on done(): the wake-up is what this tests.
+        wait_parked(cspy.go(lambda: (ctx.done().recv_ok(), woke.send("woke"))), WaitReason.CHAN_RECEIVE)
         cancel()
         out.append(woke.recv())
         out.append(type(ctx.err()))
@@ -52,10 +54,12 @@ def test_cancellation_fans_out_to_1000_descendants(procs: int) -> None:
             leaves.append(ctx)
         woke = cspy.AtomicInt(0)
         wg = cspy.WaitGroup()
+        waiters = []
         for leaf in leaves[::50]:
             wg.add(1)
-            cspy.go(lambda leaf=leaf: (leaf.done().recv_ok(), woke.add(1), wg.done()))
-        cspy.gosched()
+            waiters.append(cspy.go(lambda leaf=leaf: (leaf.done().recv_ok(), woke.add(1), wg.done())))
+        for t in waiters:
+            wait_parked(t, WaitReason.CHAN_RECEIVE)
         cancel()
         wg.wait()
         cancelled = sum(isinstance(leaf.err(), context.Canceled) for leaf in leaves)
