@@ -258,6 +258,9 @@ class ServerConn:
 
     def _read_body(self, req: h11.Request, timed: bool, t_first: float) -> bytes:
         srv, h, conn = self.server, self.h, self.conn
+        ev = h.next_event()
+        if type(ev) is h11.EndOfMessage:
+            return b""  # no body (most requests): nothing to check, nobody waits for a 100
         limit = srv.max_body_bytes
         for name, value in req.headers:
             if name == b"content-length" and int(value) > limit:
@@ -268,7 +271,6 @@ class ServerConn:
         parts: list[bytes] = []
         size = 0
         while True:
-            ev = h.next_event()
             if ev is h11.NEED_DATA:
                 if not timed:
                     conn.set_read_deadline(srv.read_timeout - (time.monotonic() - t_first))
@@ -281,6 +283,7 @@ class ServerConn:
                 parts.append(ev.data)
             elif type(ev) is h11.EndOfMessage:
                 break
+            ev = h.next_event()
         if not parts:
             return b""
         return parts[0] if len(parts) == 1 else b"".join(parts)
