@@ -8,7 +8,8 @@ from typing import Any, Callable
 import pytest
 
 import cspy
-
+from cspy.scheduler import WaitReason
+from tests.stress.util import wait_parked
 
 
 def _wg() -> tuple[Any, Callable[[], None], Callable[[], None]]:
@@ -69,10 +70,10 @@ def test_semaphore_and_rwmutex_work_after_waiters_were_unwound(procs: int) -> No
         sem.acquire()
         rw.lock()
         for _ in range(3):
-            cspy.go(sem.acquire)
-            cspy.go(rw.rlock)
-            cspy.go(rw.lock)
-        cspy.sleep(0.02)  # everyone waits; main returns and they are unwound
+            wait_parked(cspy.go(sem.acquire), WaitReason.SEMAPHORE)
+            wait_parked(cspy.go(rw.rlock), WaitReason.RWMUTEX_R)
+            wait_parked(cspy.go(rw.lock), WaitReason.RWMUTEX_W)
+        # Everyone waits; main returns and they are unwound.
 
     cspy.run(first, procs=procs)
 

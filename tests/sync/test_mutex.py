@@ -224,8 +224,7 @@ def test_mutex_outlives_a_run_with_waiters_unwound() -> None:
     def first() -> None:
         mu.lock()
         for _ in range(3):
-            cspy.go(mu.lock)
-        cspy.sleep(0.01)  # all three wait
+            wait_parked(cspy.go(mu.lock), WaitReason.MUTEX)  # main returns while they wait
 
     cspy.run(first)
     assert mu.locked()  # main returned holding it, as Go would leave it
@@ -235,8 +234,7 @@ def test_mutex_outlives_a_run_with_waiters_unwound() -> None:
         done = cspy.WaitGroup()
         mu.lock()
         done.add(1)
-        cspy.go(lambda: (mu.lock(), mu.unlock(), done.done()))
-        cspy.sleep(0.01)
+        wait_parked(cspy.go(lambda: (mu.lock(), mu.unlock(), done.done())), WaitReason.MUTEX)
         mu.unlock()
         done.wait()
         return "ok"
