@@ -7,6 +7,7 @@ import pytest
 import cspy
 from cspy.x import pool
 from tests.conftest import PROCS
+from tests.stress.util import settle
 
 
 @pytest.mark.timeout(60)
@@ -46,6 +47,8 @@ def test_close_drains_the_queue(procs: int) -> None:
         done = cspy.AtomicInt()
         futures = [p.submit(lambda: (cspy.sleep(0.001), done.add(1))) for _ in range(10)]
         p.close()  # returns only after every queued job ran
+        # A worker's last statement is done() on close's WaitGroup: it is counted out just after.
+        settle(lambda: cspy.num_tasks() == 1)
         return done.load(), all(f.done() for f in futures), cspy.num_tasks()
 
     done, all_done, tasks = cspy.run(main, procs=procs)
