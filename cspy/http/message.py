@@ -95,7 +95,7 @@ class Request:
         body: bytes = b"",
         http_version: str = "1.1",
         remote_addr: tuple[str, int] = ("", 0),
-        ctx_source: Callable[[], Context] | None = None,
+        ctx_source: Callable[[Request], Context] | None = None,
     ) -> None:
         self.method = method
         self.target = target
@@ -130,7 +130,7 @@ class Request:
         ctx = self._ctx
         if ctx is None:
             if self._ctx_source is not None:
-                ctx = self._ctx_source()
+                ctx = self._ctx_source(self)
             else:
                 from cspy.context import background
 

@@ -23,23 +23,32 @@ the same lock, after the request's first bytes were read. A request whose bytes 
 shutdown began is not answered; the client sees its idle connection closed, which HTTP clients
 retry when the request is idempotent (Go's behaviour too).
 
-``serve`` returns once every connection task has ended, so nothing it started outlives it.
+Idle connections: ``idle`` stamps ``idle_since``; one *reaper* task per serving server looks
+every ``idle_timeout / REAP_TICKS`` (5 ms to 1 s) and closes the IDLE connections whose time is
+up, marking them REAPED under ``lock`` first so that ``activate`` refuses them. A connection is
+so closed between ``idle_timeout`` and one look later -- never early. This replaces a read
+deadline per kept-alive wait (a timer per request, and a deadline update): the reaper's cost
+does not grow with the request rate.
+
+``serve`` returns once every connection task (and the reaper) has ended, so nothing it started
+outlives it.
 """
 
 from __future__ import annotations
 
 import errno
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from cspy.channel import Chan, Recv, select
 from cspy.context import Context
 from cspy.http.message import Request, Response
-from cspy.http.serverconn import ACTIVE, IDLE, ServerConn, log
+from cspy.http.serverconn import ACTIVE, IDLE, REAPED, ServerConn, log
 from cspy.net import ClosedError, Listener
 from cspy.scheduler import go, sleep
-from cspy.time import Timer
+from cspy.time import Ticker, Timer
 
 __all__ = ["Handler", "Server", "serve"]
 
@@ -50,6 +59,8 @@ Handler = Callable[[Request], Response]
 DEFAULT_MAX_HEADER_BYTES = 64 * 1024
 # Bodies are read in full before the handler runs: bound the memory one request can take.
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+# The reaper looks this many times per idle_timeout (bounded to 5 ms .. 1 s between looks).
+REAP_TICKS = 10
 # Accept errors such as EMFILE are retried after a pause that doubles up to 1 s (as Go does).
 _ACCEPT_BACKOFF = (0.005, 1.0)
 
@@ -140,6 +151,9 @@ class Server:
         if ctx is not None:
             fin = Chan()
             go(self._close_on_done, ctx, listener, fin, name="cspy.http ctx watcher")
+        stop_reaper: Chan[None] = Chan()
+        reaper_done: Chan[None] = Chan()
+        go(self._reap, stop_reaper, reaper_done, name="cspy.http idle reaper")
         backoff = 0.0
         try:
             while True:
@@ -168,6 +182,27 @@ class Server:
             if fin is not None:
                 fin.close()
             self._shutdown_and_wait()
+            stop_reaper.close()
+            reaper_done.recv_ok()
+
+    def _reap(self, stop: Chan[None], done: Chan[None]) -> None:
+        """Close IDLE connections past ``idle_timeout`` (see the module's comment)."""
+        ticker = Ticker(min(1.0, max(0.005, self.idle_timeout / REAP_TICKS)))
+        try:
+            while True:
+                index, _, _ = select(Recv(stop), Recv(ticker.c))
+                if index == 0:
+                    return
+                limit = time.monotonic() - self.idle_timeout
+                with self.lock:
+                    expired = [sc for sc in self._conns if sc.state == IDLE and sc.idle_since <= limit]
+                    for sc in expired:
+                        sc.state = REAPED
+                for sc in expired:
+                    sc.conn.close()  # its task wakes with ClosedError and ends quietly
+        finally:
+            ticker.stop()
+            done.close()
 
     def _close_on_done(self, ctx: Context, listener: Listener, fin: Chan[None]) -> None:
         index, _, _ = select(Recv(ctx.done()), Recv(fin))
@@ -179,7 +214,7 @@ class Server:
     def activate(self, sc: ServerConn) -> bool:
         """A request's first bytes arrived: ACTIVE, unless a shutdown began (then: drop it)."""
         with self.lock:
-            if self.closing:
+            if self.closing or sc.state == REAPED:
                 return False
             sc.state = ACTIVE
             return True
@@ -190,6 +225,7 @@ class Server:
             if self.closing:
                 return False
             sc.state = IDLE
+            sc.idle_since = time.monotonic()
             return True
 
     def forget(self, sc: ServerConn) -> None:

@@ -4,10 +4,13 @@ handler and writes the responses (Go's ``http.conn.serve``).
 The loop, per request:
 
 1. *wait*: nothing of the next request is buffered. The first request must arrive within
-   ``read_timeout`` of the accept; later ones within ``idle_timeout`` of the previous response
-   (Go's IdleTimeout). A timeout or end of stream here closes the connection quietly. The first
-   bytes mark the connection ACTIVE with the server (``Server.activate``), which refuses once a
-   shutdown began: such a request was not yet in flight and is dropped, as Go drops it.
+   ``read_timeout`` of the accept (a read deadline); later ones within ``idle_timeout`` of the
+   previous response (Go's IdleTimeout), enforced by the server's reaper, which closes IDLE
+   connections (server.py) -- so a kept-alive connection's wait has no deadline, no timer, and
+   takes the read's fast path. A timeout, a close or end of stream here ends the connection
+   quietly. The first bytes mark the connection ACTIVE with the server (``Server.activate``),
+   which refuses once a shutdown began or the reaper took it: such a request was not yet in
+   flight and is dropped, as Go drops it.
 2. *read*: the head and the whole body must arrive within ``read_timeout`` of the first byte
    (Go's ReadTimeout; a slowloris client is cut off here). The deadline is set only when a
    request does not arrive in one read, so the common case costs no deadline call. h11 raises
@@ -34,7 +37,6 @@ lock (see server.py). Errors on the socket end the connection, never the server.
 from __future__ import annotations
 
 import email.utils
-import functools
 import logging
 import threading
 import time
@@ -53,11 +55,11 @@ if TYPE_CHECKING:
     from cspy.channel import RecvChan
     from cspy.http.server import Server
 
-__all__ = ["ServerConn", "NEW", "IDLE", "ACTIVE", "log"]
+__all__ = ["ServerConn", "NEW", "IDLE", "ACTIVE", "REAPED", "log"]
 
 log = logging.getLogger("cspy.http")
 
-NEW, IDLE, ACTIVE = "new", "idle", "active"
+NEW, IDLE, ACTIVE, REAPED = "new", "idle", "active", "reaped"
 
 # One read: a whole request head (or a good part of a body) on a typical connection.
 READ_SIZE = 65536
@@ -123,7 +125,8 @@ class ServerConn:
     """The state of one server connection; ``run`` is its task."""
 
     __slots__ = ("server", "conn", "h", "state", "served", "lock", "ctx", "cancel", "t_request",
-                 "watching", "req_done", "watch_done", "pending", "peer_gone", "aborted", "name")
+                 "watching", "req_done", "watch_done", "pending", "peer_gone", "aborted", "name",
+                 "idle_since", "rdl", "current")
 
     def __init__(self, server: Server, conn: Conn) -> None:
         self.server = server
@@ -142,6 +145,9 @@ class ServerConn:
         self.peer_gone = False
         self.aborted = False  # force-closed by a shutdown past its grace period
         self.name = ""
+        self.idle_since = 0.0  # when it last went IDLE (time.monotonic), for the reaper
+        self.rdl = True  # a read deadline may be set (the accept's; a slow request's; the watcher's)
+        self.current: Request | None = None  # the request being handled
 
     # ---- the task -------------------------------------------------------------------------------
 
@@ -207,8 +213,9 @@ class ServerConn:
         timed = self.served == 0  # the first request's deadline was set at the accept
         ev = h.next_event()
         if ev is h11.NEED_DATA:
-            if self.served:
-                conn.set_read_deadline(srv.idle_timeout)
+            if self.served and self.rdl:  # idle: no deadline (the reaper enforces idle_timeout)
+                conn.set_read_deadline(None)
+                self.rdl = False
             try:
                 data = conn.read(READ_SIZE)
             except (Timeout, ClosedError, ConnectionError):
@@ -226,7 +233,7 @@ class ServerConn:
         while ev is h11.NEED_DATA:
             if not timed:
                 conn.set_read_deadline(srv.read_timeout - (time.monotonic() - t_first))
-                timed = True
+                timed = self.rdl = True
             data = conn.read(READ_SIZE)
             received += len(data)
             h.receive_data(data)
@@ -246,15 +253,16 @@ class ServerConn:
             self.served += 1
             self.req_done = False
         method = _METHODS.get(ev.method) or ev.method.decode("ascii")
-        return Request(
+        req = self.current = Request(
             method,
             ev.target.decode("latin-1"),
             headers=Headers.from_raw(ev.headers),  # type: ignore[arg-type]
             body=body,
             http_version=ev.http_version.decode("ascii"),
             remote_addr=self.conn.remote_addr,
-            ctx_source=functools.partial(self.request_ctx, self.served),
+            ctx_source=self.request_ctx,
         )
+        return req
 
     def _read_body(self, req: h11.Request, timed: bool, t_first: float) -> bytes:
         srv, h, conn = self.server, self.h, self.conn
@@ -274,7 +282,7 @@ class ServerConn:
             if ev is h11.NEED_DATA:
                 if not timed:
                     conn.set_read_deadline(srv.read_timeout - (time.monotonic() - t_first))
-                    timed = True
+                    timed = self.rdl = True
                 h.receive_data(conn.read(READ_SIZE))
             elif type(ev) is h11.Data:
                 size += len(ev.data)
@@ -359,11 +367,11 @@ class ServerConn:
 
     # ---- the request context and its peer watcher ---------------------------------------------
 
-    def request_ctx(self, serial: int) -> Context:
-        """``request.ctx`` of request number ``serial`` on this connection (created on first use;
-        a request already answered gets a cancelled context)."""
+    def request_ctx(self, req: Request) -> Context:
+        """``req.ctx`` (created on first use; a request already answered gets a cancelled
+        context)."""
         with self.lock:
-            if serial != self.served or self.req_done:
+            if req is not self.current or self.req_done:
                 ctx, cancel = with_cancel(background())
                 cancel()
                 return ctx
@@ -386,6 +394,7 @@ class ServerConn:
             self.watching = True
             self.watch_done = Chan[None](1)
             self.conn.set_read_deadline(None)
+            self.rdl = True  # _end_request leaves it in the past
         go(self._watch, name=f"{self.name} peer watcher")
 
     def _watch(self) -> None:
