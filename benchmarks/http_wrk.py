@@ -5,7 +5,9 @@ Server side: each server runs a hello-world handler ("Hello, World!", 13 bytes, 
 fresh process pinned to core 0 (``taskset -c 0``: one core each); ``wrk`` runs pinned to core 1
 with one thread and 100 kept-alive connections for ``--seconds``. Rounds are interleaved (every
 server once per round, in a shuffled order) and the table shows the median and the slowest
-round. cspy runs with ``procs=1`` (one core).
+round. cspy runs with ``procs=1`` (one core). ``cpu us/req`` is the server process's CPU time
+(user + system, from /proc) per request: on a shared machine, where a run's requests/s moves with
+the load from elsewhere, it is the steadier figure of each server's own cost.
 
 Client side: a cspy.http server on core 0; the client process on core 1 sends ``--requests``
 sequential GETs over one kept-alive connection, with ``cspy.http.Client`` or ``httpx.Client``
@@ -237,16 +239,25 @@ def stop_server(proc: subprocess.Popen[str]) -> str:
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process ``pid`` has used so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(wrk: str, port: int, seconds: float, conns: int) -> dict[str, float]:
     cmd = pinned(CLIENT_CORE, [wrk, "-t1", f"-c{conns}", f"-d{seconds:g}s", "--latency", f"http://127.0.0.1:{port}/"])
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"^\s+(\d+) requests in", out, re.M)
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)$", out, re.M)
     p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)$", out, re.M)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
-    if not (rps and p99 and p50):
+    if not (rps and p99 and p50 and total):
         raise RuntimeError(f"could not read wrk's output:\n{out}")
-    result = {"rps": float(rps[1]), "p50_ms": float(p50[1]) * _UNITS[p50[2]], "p99_ms": float(p99[1]) * _UNITS[p99[2]]}
+    result = {"rps": float(rps[1]), "p50_ms": float(p50[1]) * _UNITS[p50[2]],
+              "p99_ms": float(p99[1]) * _UNITS[p99[2]], "requests": float(total[1])}
     if errors:
         result["errors"] = errors[0]  # type: ignore[assignment]
     return result
@@ -267,11 +278,14 @@ def server_table(seconds: float, rounds: int, conns: int) -> list[dict[str, Any]
                 continue
             try:
                 run_wrk(wrk, port, 1, conns)  # warm-up
-                runs[impl].append(run_wrk(wrk, port, seconds, conns))
+                cpu0 = cpu_seconds(proc.pid)
+                result = run_wrk(wrk, port, seconds, conns)
+                result["cpu_us"] = (cpu_seconds(proc.pid) - cpu0) / result["requests"] * 1e6
+                runs[impl].append(result)
             finally:
                 stop_server(proc)
-            print(f"  round {r + 1}: {impl:<8} {runs[impl][-1]['rps']:>9,.0f} req/s  "
-                  f"p99 {runs[impl][-1]['p99_ms']:.1f} ms", file=sys.stderr)
+            print(f"  round {r + 1}: {impl:<8} {result['rps']:>9,.0f} req/s  "
+                  f"p99 {result['p99_ms']:.1f} ms  cpu {result['cpu_us']:.0f} us/req", file=sys.stderr)
     rows = []
     for impl in SERVERS:
         row: dict[str, Any] = {"impl": impl, "status": status[impl] or "ok", "runs": runs[impl]}
@@ -281,6 +295,7 @@ def server_table(seconds: float, rounds: int, conns: int) -> list[dict[str, Any]
             row["p99_ms"] = statistics.median(x["p99_ms"] for x in runs[impl])
             row["p99_worst"] = max(x["p99_ms"] for x in runs[impl])
             row["p50_ms"] = statistics.median(x["p50_ms"] for x in runs[impl])
+            row["cpu_us"] = statistics.median(x["cpu_us"] for x in runs[impl])
         rows.append(row)
     return rows
 
@@ -319,7 +334,8 @@ NAMES = {"cspy": "cspy.http", "gevent": "gevent.pywsgi", "uvicorn": "uvicorn (h1
 def print_tables(servers: list[dict[str, Any]], clients: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"wrk, 1 thread, {args.conns} keep-alive connections, {args.seconds:g} s x {args.rounds} rounds; "
           f"each server on one core (taskset -c {SERVER_CORE}), wrk on core {CLIENT_CORE}")
-    print(f"{'server':<15} {'req/s':>9} {'slowest':>9} {'p50 ms':>7} {'p99 ms':>7} {'worst p99':>9}  vs gevent.pywsgi")
+    print(f"{'server':<15} {'req/s':>9} {'slowest':>9} {'p50 ms':>7} {'p99 ms':>7} {'worst p99':>9} "
+          f"{'cpu us/req':>10}  vs gevent.pywsgi")
     gevent = next((r.get("rps") for r in servers if r["impl"] == "gevent"), None)
     for r in servers:
         if "rps" not in r:
@@ -327,7 +343,7 @@ def print_tables(servers: list[dict[str, Any]], clients: list[dict[str, Any]], a
             continue
         ratio = f"{r['rps'] / gevent:.2f}x" if gevent else "-"
         print(f"{NAMES[r['impl']]:<15} {r['rps']:>9,.0f} {r['rps_slowest']:>9,.0f} {r['p50_ms']:>7.1f} "
-              f"{r['p99_ms']:>7.1f} {r['p99_worst']:>9.1f}  {ratio}")
+              f"{r['p99_ms']:>7.1f} {r['p99_worst']:>9.1f} {r['cpu_us']:>10.0f}  {ratio}")
     cspy_rps = next((r.get("rps") for r in servers if r["impl"] == "cspy"), None)
     if cspy_rps and gevent:
         verdict = "pass" if cspy_rps >= gevent else "FAIL"
