@@ -26,7 +26,7 @@ processor next schedules, which happens after the switch.
 
 Idle protocol (no lost wake-up): the owner sets ``idle`` and clears ``wake`` under ``lock`` after
 seeing an empty inbox; a foreign waker appends under ``lock`` and, if it saw ``idle``, *kicks* the
-owner: sets ``wake`` and, should the owner be the one processor blocked in the netpoll (netpoll.py)
+owner: sets ``wake`` (a Note, note.py) and, should the owner be the one processor blocked in the netpoll (netpoll.py)
 rather than on ``wake``, interrupts that poll. The netpoll checks ``wake`` and records the
 processor as blocked in one locked section, and ``kick`` sets ``wake`` before it looks, so the
 wake-up is seen either way.
@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import GreenletExit, getcurrent, greenlet
 
+from cspy.scheduler.note import Note
 from cspy.scheduler.runqueue import RunQueue
 from cspy.scheduler.steal import Seeker
 from cspy.scheduler.task import Task, TaskState
@@ -111,7 +112,7 @@ class Processor(RunQueue):
         self.rand = random.Random(f"{seed}:{pid}")
         self.inbox: deque[Task] = deque()
         self.idle = False
-        self.wake = threading.Event()
+        self.wake = Note()
         self.timers = TimerHeap(on_cancel=self.wakeup)
         self.timer_heap = self.timers.heap  # the same list, one attribute load closer
         self.hub: Stack | None = None
@@ -126,6 +127,9 @@ class Processor(RunQueue):
         self.frozen = -1  # sysmon: the progress (ticks + spawned) it saw stuck with new tasks
         self.handoffs_in = 0  # tasks readied here by other threads (under ``lock``)
         self.cpu_clock: int | None = None  # this thread's CPU-time clock, once it runs
+        # An observer (cspy.trace: execution trace, block and mutex profiles), or None. The
+        # scheduler calls it at each switch, park, ready and spawn; None costs one check.
+        self.trace: Any = None
         # Counters (owner writes, anyone reads; see stats.py).
         self.ticks = 0
         self.switches = 0
@@ -199,6 +203,8 @@ class Processor(RunQueue):
         rt = self.rt
         if rt.stopping:
             return None
+        if rt.explorer is not None:  # cspy.testing: a seeded or explored schedule picks the task
+            return rt.explorer.pick(self)  # type: ignore[no-any-return]
         if self.ticks % GLOBAL_CHECK_INTERVAL == 0 and rt.glob.q:
             task = self._globrunqget(1)
             if task is not None:
@@ -249,6 +255,8 @@ class Processor(RunQueue):
                 return
             self.idle = True
             self.wake.clear()
+        if self.trace is not None:
+            self.trace.idle()
         try:
             if rt.p_idle(self):  # False: work appeared meanwhile, or the runtime is stopping
                 deadline = self.timers.next_deadline()
@@ -261,6 +269,8 @@ class Processor(RunQueue):
             with self.lock:
                 self.idle = False
             rt.p_busy(self)
+            if self.trace is not None:
+                self.trace.busy()
 
     # ---- switching ------------------------------------------------------------------------
 
@@ -274,6 +284,8 @@ class Processor(RunQueue):
         if g is not None:
             self.current = task
             task.state = RUNNING
+            if self.trace is not None:
+                self.trace.run(task)
             g.switch()
         elif self.free:
             self.free.pop().switch(task)
@@ -291,10 +303,14 @@ class Processor(RunQueue):
         if g is not None:
             self.current = task
             task.state = RUNNING
+            if self.trace is not None:
+                self.trace.run(task)
             back = g.switch()
         else:
             free = self.free
             back = (free.pop() if free else self._new_runner()).switch(task)
+        if self.trace is not None:
+            self.trace.hub()
         return back if isinstance(back, Task) else None
 
     def schedule_from(self, task: Task) -> None:
@@ -304,6 +320,8 @@ class Processor(RunQueue):
         if nxt is task:
             self.current = task
             task.state = RUNNING
+            if self.trace is not None:
+                self.trace.run(task)
             return
         if nxt is not None:
             self.resume(nxt)
@@ -327,6 +345,8 @@ class Processor(RunQueue):
             self.current = task
             task.state = RUNNING
             self.tasks[task.id] = task
+            if self.trace is not None:
+                self.trace.run(task)
             fn, args, kwargs = task.fn, task.args, task.kwargs
             task.fn = None
             task.args = task.kwargs = None  # the task no longer keeps its arguments alive
@@ -371,10 +391,14 @@ class Processor(RunQueue):
                 self.current = nxt
                 nxt.state = RUNNING
                 assert nxt.glet is not None
+                if self.trace is not None:
+                    self.trace.run(nxt)
                 task = nxt.glet.switch()
             # Someone switched here with a new task: we were popped from the pool by resume().
 
     def _task_done(self, g: Stack, task: Task) -> None:
+        if self.trace is not None:
+            self.trace.end(task)
         task.state = DEAD
         task.glet = None
         g.task = None

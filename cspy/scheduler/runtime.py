@@ -45,6 +45,11 @@ T = TypeVar("T")
 _running: Runtime | None = None
 _running_lock = threading.Lock()
 
+# Observers that attach to every runtime ``run`` starts (cspy.trace's flight recorder, cspy.pprof's
+# block and mutex profiles, once a program turns them on): each is called with the new runtime
+# before its main task exists, and may set ``p.trace`` on its processors and add to ``on_stop``.
+attach_hooks: list[Callable[[Runtime], None]] = []
+
 
 def running() -> Runtime | None:
     """The runtime started by ``cspy.run`` that is running now, if any."""
@@ -137,6 +142,11 @@ class Runtime:
         self.netpoller: Any = None  # cspy.net's trio thread (call_async), started on first use
         self.netpoll: Any = None  # netpoll.Netpoll: socket readiness, created on first use
         self.on_stop: list[Callable[[], None]] = []  # e.g. the netpoller's shutdown
+        # cspy.testing (both None under cspy.run): ``bubble`` is the test harness (virtual clock,
+        # testing.wait(), leak check, spawn sites; see _checkdead and main_done); ``explorer``
+        # picks the next task on a processor from a seeded or explored decision stream.
+        self.bubble: Any = None
+        self.explorer: Any = None
 
     # ---- ids and spawning ---------------------------------------------------------------
 
@@ -218,8 +228,12 @@ class Runtime:
             with p.lock:
                 if not p.idle or p.inbox or p.new or p.pinned or p.runnext is not None:
                     return
-            if p.timers.live:
+            if p.timers.live and self.bubble is None:
                 return
+        # cspy.testing: every task is durably blocked. The harness may end a testing.wait(), jump
+        # the virtual clock to the next timer, or end the run after main (the leak check).
+        if self.bubble is not None and self.bubble.all_blocked(self):
+            return
         from cspy.scheduler.dump import dump_runtime
 
         err = DeadlockError("all tasks are asleep - deadlock!\n\n" + dump_runtime(self))
@@ -248,6 +262,8 @@ class Runtime:
     # ---- ending ----------------------------------------------------------------------------
 
     def main_done(self, result: Any) -> None:
+        if self.bubble is not None and self.bubble.main_returned(self, result):
+            return  # cspy.testing: the other tasks run on until the leak check (_checkdead)
         with self.lock:
             if not self.stopping:
                 self.result = result
@@ -287,7 +303,7 @@ class Runtime:
         self.sysmon = Sysmon(self)
         hub = Stack(p0.hub_main, None, p0)
         p0.hub = hub
-        with deferred_sigint(self):
+        with deferred_sigint(self, p0.wake):
             try:
                 for p in self.ps[1:]:
                     t = threading.Thread(target=_processor_thread, args=(p,), name=f"cspy-P{p.id}")
@@ -307,6 +323,8 @@ class Runtime:
                     fn()
                 if self.netpoll is not None:
                     self.netpoll.close()
+                for p in self.ps:
+                    p.wake.close()
         failure, self.failure = self.failure, None
         if failure is None and self.interrupted:  # Ctrl-C after sysmon's last look
             failure = KeyboardInterrupt()
@@ -360,9 +378,13 @@ def run(
     *args: Any,
     procs: int | None = None,
     seed: object = None,
+    trace: Callable[[Runtime], None] | None = None,
     **kwargs: Any,
 ) -> T:
     """Run ``main(*args, **kwargs)`` as the main task of a new runtime and return its result.
+
+    ``trace``, if given, is called with the new runtime before main starts, after the
+    ``attach_hooks`` (cspy.trace passes its recorder's attach here).
 
     ``procs`` processors (threads) run the tasks; None picks :func:`default_procs`. ``seed``
     makes every scheduler choice (select, steal order) reproducible on one processor. Returns
@@ -377,6 +399,10 @@ def run(
     rt = Runtime(check_procs(procs), seed=seed)
     rt.start()
     try:
+        for attach in attach_hooks:
+            attach(rt)
+        if trace is not None:
+            trace(rt)
         return rt.run_main(main, args, kwargs)  # type: ignore[no-any-return]
     finally:
         rt.finish()
