@@ -5,7 +5,8 @@ snapshot, the rates, the peaks) to a renderable, so the dashboard can be tested 
 known snapshot to text, and the README image is drawn by the same code (scripts/).
 
 The dashboard, top to bottom:
-- header: uptime, processors, tasks by state, switches/s, spawns/s, steals/s;
+- header: uptime, processors, tasks by state, switches/s, spawns/s, steals/s, cross-processor
+  hand-offs/s;
 - one row per processor: thread, state, current task, runnext, local queue (as a bar), inbox,
   steals in/out; then the global queue;
 - parked tasks by wait reason (a histogram) beside the busiest channels;
@@ -39,7 +40,7 @@ MAX_WARNINGS = 3
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
-STATE_STYLE = {"running": "bold green", "idle": "dim", "scheduling": "yellow"}
+STATE_STYLE = {"running": "bold green", "idle": "dim", "scheduling": "yellow", "spinning": "cyan"}
 
 
 def dashboard(sample: Sample, rates: Rates) -> RenderableType:
@@ -63,7 +64,7 @@ def header(sample: Sample, rates: Rates) -> Text:
     t.append(f"tasks {s.tasks}", style="bold")
     t.append(f" (running {running}, runnable {s.runnable}, waiting {s.waiting})\n")
     t.append(f"switches/s {human(rates.switches)}   spawns/s {human(rates.spawns)}   ")
-    t.append(f"steals/s {human(rates.steals)}   ")
+    t.append(f"steals/s {human(rates.steals)}   hand-offs/s {human(rates.handoffs)}   ")
     t.append(f"timers {s.timers}   blocking/I/O in flight {s.pending_ops}   threads {sample.threads}")
     return t
 
@@ -163,6 +164,7 @@ def summary(last: Sample, peaks: Peaks) -> Panel:
     t.add_row("tasks", f"{s.spawned} spawned, {s.finished} finished, peak {peaks.tasks} alive at once")
     t.add_row("switches", f"{s.switches} ({human(avg)}/s average, {human(peaks.switches_per_s)}/s peak)")
     t.add_row("steals", f"{s.steals} ({', '.join(f'P{p.id} {p.steals_in} in / {p.steals_out} out' for p in s.procs)})")
+    t.add_row("hand-offs", f"{s.handoffs} tasks readied from another processor's thread")
     t.add_row("blocking calls", str(s.offload_calls))
     t.add_row("sysmon", f"{s.long_running} task(s) held a processor > 10 ms")
     t.add_row("peak queues", f"global {peaks.global_queue}; local " + ", ".join(

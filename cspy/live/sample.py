@@ -45,6 +45,7 @@ class Rates:
     switches: float = 0.0
     spawns: float = 0.0
     steals: float = 0.0
+    handoffs: float = 0.0  # tasks readied across processors (from another thread)
 
     @staticmethod
     def between(prev: Sample | None, cur: Sample) -> Rates:
@@ -58,6 +59,7 @@ class Rates:
             switches=max(0, b.switches - a.switches) / dt,
             spawns=max(0, b.spawned - a.spawned) / dt,
             steals=max(0, b.steals - a.steals) / dt,
+            handoffs=max(0, b.handoffs - a.handoffs) / dt,
         )
 
 

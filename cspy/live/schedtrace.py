@@ -4,10 +4,12 @@ Turned on by ``CSPY_SCHEDTRACE=<ms>``, ``cspy.run(main, schedtrace=<ms>)`` or
 ``cspy run SCRIPT.py --schedtrace <ms>``; also what the live view falls back to when neither
 stdout nor stderr is a terminal. The line format (one line per interval, fields in this order)::
 
-    SCHED 1004ms: procs=2 idleprocs=1 threads=6 runqueue=0 [3 0] tasks=12 runnable=3 waiting=9 steals=4 switches/s=12345
+    SCHED 1004ms: procs=2 idleprocs=1 spinningprocs=0 threads=6 runqueue=0 [3 0] tasks=12 runnable=3 waiting=9 steals=4 switches/s=12345 handoffs/s=120
 
 - ``SCHED <ms>ms``: milliseconds since the runtime started;
 - ``procs``: processors (Go's gomaxprocs); ``idleprocs``: of which idle (sleeping, no work);
+  ``spinningprocs``: of which looking for work before they sleep (Go's spinningthreads; only on
+  builds without the GIL);
 - ``threads``: Python threads alive in the process (processors, sysmon, offload pool, netpoller,
   the program's own threads and this observer);
 - ``runqueue``: the global run queue; ``[a b ...]``: each processor's local queue, ``runnext``
@@ -15,7 +17,10 @@ stdout nor stderr is a terminal. The line format (one line per interval, fields 
 - ``tasks``: tasks alive (``cspy.num_tasks()``); ``runnable``: queued to run (new or woken);
   ``waiting``: parked;
 - ``steals``: tasks stolen between processors since the start (total);
-- ``switches/s``: task switches per second over the last interval (0 on the first line).
+- ``switches/s``: task switches per second over the last interval (0 on the first line);
+- ``handoffs/s``: tasks readied from another processor's thread (or an offload or netpoll
+  thread) per second: each is a cross-thread hand-off, the cost of tasks that talk across
+  processors. A program that scales has few of them per unit of work.
 
 A pattern that parses it is ``LINE_RE`` (the tests use it). The writer runs on its own thread and
 only reads snapshots, like every observer (see sample.py).
@@ -34,9 +39,10 @@ __all__ = ["Schedtrace", "format_line", "LINE_RE"]
 
 LINE_RE = re.compile(
     r"^SCHED (?P<ms>\d+)ms: procs=(?P<procs>\d+) idleprocs=(?P<idleprocs>\d+) "
+    r"spinningprocs=(?P<spinningprocs>\d+) "
     r"threads=(?P<threads>\d+) runqueue=(?P<runqueue>\d+) \[(?P<local>\d+(?: \d+)*)\] "
     r"tasks=(?P<tasks>\d+) runnable=(?P<runnable>\d+) waiting=(?P<waiting>\d+) "
-    r"steals=(?P<steals>\d+) switches/s=(?P<switches>\d+)$"
+    r"steals=(?P<steals>\d+) switches/s=(?P<switches>\d+) handoffs/s=(?P<handoffs>\d+)$"
 )
 
 # How often the writer checks whether the runtime has started yet (it may print no line before).
@@ -50,9 +56,10 @@ def format_line(sample: Sample, rates: Rates) -> str:
     local = " ".join(str(local_queue(p.runq, p.runnext is not None)) for p in s.procs)
     return (
         f"SCHED {s.uptime * 1000:.0f}ms: procs={len(s.procs)} idleprocs={idle} "
+        f"spinningprocs={s.spinning} "
         f"threads={sample.threads} runqueue={s.global_queue} [{local}] "
         f"tasks={s.tasks} runnable={s.runnable} waiting={s.waiting} "
-        f"steals={s.steals} switches/s={rates.switches:.0f}"
+        f"steals={s.steals} switches/s={rates.switches:.0f} handoffs/s={rates.handoffs:.0f}"
     )
 
 

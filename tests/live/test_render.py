@@ -31,7 +31,7 @@ def known_sample() -> Sample:
                  runnext=TaskInfo(9, "task-9", "runnable", None), runq=12, runq_new=4, inbox=1,
                  steals_out=5),
             proc(1, state="scheduling", runq=0, inbox=3, steals_in=5),
-            proc(2, state="idle"),
+            proc(2, state="spinning", spinning=True, handoffs_in=17),
         ],
         uptime=12.34,
         global_queue=6,
@@ -42,6 +42,8 @@ def known_sample() -> Sample:
         spawned=900,
         finished=843,
         steals=5,
+        handoffs=17,
+        spinning=1,
         switches=123456,
         timers=4,
         long_running=2,
@@ -58,11 +60,12 @@ def text(r: RenderableType) -> str:
 
 
 def test_dashboard_shows_every_part() -> None:
-    out = text(dashboard(known_sample(), Rates(switches=45_600, spawns=1200, steals=3)))
+    out = text(dashboard(known_sample(), Rates(switches=45_600, spawns=1200, steals=3, handoffs=250)))
     # header
     assert "up 12.3s" in out and "procs 3" in out
     assert "tasks 57 (running 1, runnable 19, waiting 36)" in out
     assert "switches/s 45.6k" in out and "spawns/s 1.2k" in out and "steals/s 3" in out
+    assert "hand-offs/s 250" in out
     # one row per processor: thread, state, current, runnext, local queue (runnext counted), inbox, steals
     rows: dict[str, str] = {}
     for line in out.splitlines():
@@ -73,7 +76,7 @@ def test_dashboard_shows_every_part() -> None:
     assert "MainThread" in rows["P0"] and "running" in rows["P0"] and "7 worker-3" in rows["P0"]
     assert " 9 " in rows["P0"] and "█" in rows["P0"] and " 13 " in rows["P0"] and "0 / 5" in rows["P0"]
     assert "scheduling" in rows["P1"] and "5 / 0" in rows["P1"]
-    assert "idle" in rows["P2"] and "cspy-P2" in rows["P2"]
+    assert "spinning" in rows["P2"] and "cspy-P2" in rows["P2"]
     assert [line for line in out.splitlines() if "global queue" in line and " 6 " in line]
     # parked histogram, busiest channels, sysmon warnings
     for reason in ("chan receive", "sleep", "sync.WaitGroup.Wait"):
@@ -103,6 +106,7 @@ def test_summary_shows_totals_and_peaks() -> None:
     assert "P0 0 in / 5 out" in out and "P1 5 in / 0 out" in out
     assert "global 6; local P0 13, P1 0, P2 0; inbox P0 1, P1 3, P2 0" in out
     assert "2 task(s) held a processor > 10 ms" in out
+    assert "17 tasks readied from another processor's thread" in out
 
 
 def test_bar_scales_and_prints_the_value() -> None:

@@ -35,14 +35,16 @@ def test_format_line_matches_the_documented_format() -> None:
         runnable=4,
         waiting=8,
         steals=7,
+        spinning=1,
     )
-    line = format_line(Sample(stats, at=0.0, threads=6), Rates(switches=12345.4))
+    line = format_line(Sample(stats, at=0.0, threads=6), Rates(switches=12345.4, handoffs=120.2))
     assert line == (
-        "SCHED 1004ms: procs=2 idleprocs=1 threads=6 runqueue=5 [4 0] "
-        "tasks=12 runnable=4 waiting=8 steals=7 switches/s=12345"
+        "SCHED 1004ms: procs=2 idleprocs=1 spinningprocs=1 threads=6 runqueue=5 [4 0] "
+        "tasks=12 runnable=4 waiting=8 steals=7 switches/s=12345 handoffs/s=120"
     )
     m = LINE_RE.match(line)
     assert m and m["local"] == "4 0" and m["switches"] == "12345"
+    assert m["spinningprocs"] == "1" and m["handoffs"] == "120"
 
 
 def test_writer_prints_lines_while_the_runtime_runs() -> None:
