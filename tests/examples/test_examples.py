@@ -373,13 +373,13 @@ def test_http_echo_echoes_every_byte_on_kept_alive_connections(procs: int) -> No
 # ---- the HTTP examples serve curl -----------------------------------------------------------
 
 
-def serve_example(name: str) -> tuple[subprocess.Popen[str], str]:
+def serve_example(name: str, *args: str) -> tuple[subprocess.Popen[str], str]:
     """Start an example with ``--serve 0`` (its own process); (the process, the URL it printed)."""
     path = next((REPO / "examples").glob(f"*/[0-9][0-9]_{name}.py"))
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("CSPY_LIVE", None)
-    proc = subprocess.Popen([sys.executable, str(path), "--serve", "0"], env=env, text=True,
+    proc = subprocess.Popen([sys.executable, str(path), "--serve", "0", *args], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     line = proc.stdout.readline()  # the first line names the URL; blocks until it is printed
@@ -416,7 +416,7 @@ def curl(*args: str) -> str:
 
 
 def test_api_gateway_serves_curl() -> None:
-    proc, base = serve_example("api_gateway")
+    proc, base = serve_example("api_gateway", "--timeout", "1.0")  # healthy calls never time out
     try:
         ok = curl("-i", f"{base}/user/7")
         codes = curl("-o", "/dev/null", "-w", "%{http_code} ", f"{base}/user/[1-25]").split()
