@@ -23,6 +23,7 @@ from cspy.scheduler import (
     current_task,
     go,
     gosched,
+    now,
     num_tasks,
     sleep,
 )
@@ -35,7 +36,7 @@ from cspy.time import Ticker, Timer, after, tick
 from cspy import context
 
 if _TYPE_CHECKING:
-    from cspy import http, net
+    from cspy import http, net, testing
     from cspy.net import call_async
 
 __version__ = "0.1.0"
@@ -71,10 +72,12 @@ __all__ = [
     "dump_tasks",
     "go",
     "gosched",
+    "now",
     "num_tasks",
     "run",
     "sleep",
     "stats",
+    "testing",
 ]
 
 
@@ -90,4 +93,8 @@ def __getattr__(name: str) -> object:
         import cspy.http
 
         return cspy.http
+    if name == "testing":  # for tests only: programs do not pay for its import
+        import cspy.testing
+
+        return cspy.testing
     raise AttributeError(f"module 'cspy' has no attribute {name!r}")

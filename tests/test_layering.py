@@ -16,7 +16,7 @@ LAYERS = [
     {"errors"},
     {"scheduler"},
     {"channel"},
-    {"sync", "time", "context", "x", "net"},
+    {"sync", "time", "context", "x", "net", "testing"},
     {"live", "gallery", "entry", "failure", "examples", "http"},
     {"__init__", "__main__"},
 ]
@@ -72,6 +72,19 @@ def test_http_uses_only_the_layers_below_it() -> None:
     # cspy.http sits beside live: on net, context, sync, channel and the scheduler's facade.
     for path in (ROOT / "http").rglob("*.py"):
         assert imports(path) <= {"http", "net", "context", "sync", "time", "channel", "scheduler", "errors"}, path
+
+
+def test_testing_uses_only_the_layers_below_it() -> None:
+    # cspy.testing (and its pytest plugin) drives the scheduler and knows sync and context only
+    # to keep exploration's scheduling points out of their composite operations.
+    for path in (ROOT / "testing").rglob("*.py"):
+        assert imports(path) <= {"testing", "context", "sync", "channel", "scheduler", "errors"}, path
+
+
+def test_import_cspy_does_not_import_testing() -> None:
+    code = "import sys, cspy; cspy.Chan(); print('cspy.testing' in sys.modules, 'pytest' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False False", out.stderr
 
 
 def test_import_cspy_does_not_import_h11() -> None:

@@ -46,7 +46,7 @@ from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
 from cspy.channel import tracking
 from cspy.channel.waitq import NO_WAITERS, Sudog, WaitQ, Waiter, dequeue
 from cspy.errors import ChannelClosed
-from cspy.scheduler import Task, WaitReason, current_task, park, ready
+from cspy.scheduler import Task, WaitReason, current_task, park, ready, testpoint
 
 __all__ = ["Chan"]
 
@@ -146,17 +146,23 @@ class Chan(SendChan[T], RecvChan[T]):
                 w.val = value
                 w.ok = True
                 ready(w)
+                if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+                    testpoint.point()
                 return
         else:
             buf = self._buf
             if len(buf) < self._limit:  # room, and open (``_limit`` is -1 once closed)
                 buf.append(value)
                 lock.release()
+                if testpoint.point is not None:
+                    testpoint.point()
                 return
             if not self._closed:  # no receiver, no room: wait for one
                 self._wait_to_send(lock, value)
                 return
         self._send_locked(value)
+        if testpoint.point is not None:
+            testpoint.point()
 
     def _send_locked(self, value: T) -> None:
         """Caller holds the lock (released here): the general send, blocking if need be."""
@@ -238,6 +244,8 @@ class Chan(SendChan[T], RecvChan[T]):
             if w is None:
                 v = buf.popleft()
                 lock.release()
+                if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+                    testpoint.point()
                 return v
         elif w is not None:
             if w.__class__ is Task:  # unbuffered, a plain sender waits: take its value
@@ -254,6 +262,8 @@ class Chan(SendChan[T], RecvChan[T]):
                 w.val = None
                 w.ok = True
                 ready(w)
+                if testpoint.point is not None:
+                    testpoint.point()
                 return v
         elif not self._closed:  # nothing to take: wait for a sender
             got, ok = self._wait_to_recv(lock)
@@ -261,6 +271,8 @@ class Chan(SendChan[T], RecvChan[T]):
                 return got  # type: ignore[return-value]
             raise ChannelClosed(f"receive from closed channel {self!r}")
         r, ok = self._recv_locked()
+        if testpoint.point is not None:
+            testpoint.point()
         if ok:
             return r  # type: ignore[return-value]
         raise ChannelClosed(f"receive from closed channel {self!r}")
@@ -276,7 +288,10 @@ class Chan(SendChan[T], RecvChan[T]):
         ((1, True), (None, False))
         """
         self._lock.acquire()
-        return self._recv_locked()
+        r = self._recv_locked()
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
+        return r
 
     def _recv_locked(self) -> tuple[T | None, bool]:
         """Caller holds the lock (released here): the general receive, blocking if need be."""
@@ -368,6 +383,8 @@ class Chan(SendChan[T], RecvChan[T]):
         lock.release()
         for w in woken:
             _wake(w, None, False)
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
 
     def _enqueue_waiter(self, w: Waiter, sending: bool) -> None:
         """Caller holds the lock: add a select's waiter record to the send or receive queue."""

@@ -127,6 +127,7 @@ def park(reason: WaitReason, lock: Any = None, on: object = None, task: Task | N
         and ticks % GLOBAL_CHECK_INTERVAL
         and not p.inbox
         and not p.timer_heap
+        and rt.explorer is None  # cspy.testing: its decision stream picks (findrunnable_nowait)
     ):
         p.ticks = ticks
         p.runnext = None
@@ -180,6 +181,8 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
     p = getattr(getcurrent(), "p", None)
     if p is None or p.rt is not rt:  # a foreign thread (e.g. inside cspy.blocking)
         task = Task(rt.alloc_ids(1)[0], fn, args, kwargs, name)
+        if rt.bubble is not None:  # cspy.testing: remember where it was spawned
+            rt.bubble.spawned(task)
         rt.spawn_foreign(task)
         return task
     task = Task(p.next_id(), fn, args, kwargs, name)
@@ -187,6 +190,8 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
     p.runqput(task, next=True)
     if rt.idle and rt.spin:
         rt.wakep()  # a spinner watches for this processor getting stuck (steal.py)
+    if rt.bubble is not None:  # cspy.testing: where it was spawned; in exploration, a scheduling point
+        rt.bubble.spawned(task)
     return task
 
 

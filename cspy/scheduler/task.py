@@ -61,6 +61,7 @@ class WaitReason(str, enum.Enum):
     COND = "sync.Cond.Wait"
     SEMAPHORE = "semacquire"
     ONCE = "sync.Once.Do"
+    TESTING_WAIT = "testing.wait"  # cspy.testing.wait(): until every other task is durably blocked
 
     def __str__(self) -> str:
         return self.value

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 
+from cspy.scheduler import testpoint
+
 __all__ = ["AtomicInt"]
 
 
@@ -36,20 +38,28 @@ class AtomicInt:
     def load(self) -> int:
         """The current value."""
         with self._lock:
-            return self._value
+            v = self._value
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
+        return v
 
     def store(self, v: int) -> None:
         """Set the value to ``v``."""
         _check_int("store", v)
         with self._lock:
             self._value = v
+        if testpoint.point is not None:
+            testpoint.point()
 
     def add(self, d: int) -> int:
         """Add ``d`` (may be negative) and return the new value."""
         _check_int("add", d)
         with self._lock:
             self._value += d
-            return self._value
+            new = self._value
+        if testpoint.point is not None:
+            testpoint.point()
+        return new
 
     def swap(self, v: int) -> int:
         """Set the value to ``v`` and return the old value."""
@@ -57,16 +67,20 @@ class AtomicInt:
         with self._lock:
             old = self._value
             self._value = v
-            return old
+        if testpoint.point is not None:
+            testpoint.point()
+        return old
 
     def compare_and_swap(self, old: int, new: int) -> bool:
         """If the value is ``old``, set it to ``new`` and return True; else change nothing."""
         _check_int("compare_and_swap", new)
         with self._lock:
-            if self._value != old:
-                return False
-            self._value = new
-            return True
+            swapped = self._value == old
+            if swapped:
+                self._value = new
+        if testpoint.point is not None:
+            testpoint.point()
+        return swapped
 
     def __repr__(self) -> str:
-        return f"<AtomicInt {self.load()}>"
+        return f"<AtomicInt {self._value}>"

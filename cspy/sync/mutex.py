@@ -43,7 +43,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, now, park, ready, task_to_park
+from cspy.scheduler import Task, WaitReason, now, park, ready, task_to_park, testpoint
 
 __all__ = ["Mutex", "STARVATION_THRESHOLD"]
 
@@ -90,10 +90,15 @@ class Mutex:
         """Block the task until it owns the mutex."""
         if not self._held.acquire(False):
             self._lock_slow()
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
 
     def try_lock(self) -> bool:
         """Take the mutex if it is free; never blocks. True if taken."""
-        return self._held.acquire(False)
+        ok = self._held.acquire(False)
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
+        return ok
 
     def unlock(self) -> None:
         """Release the mutex. Unlocking an unlocked mutex raises ``RuntimeError``."""
@@ -101,13 +106,15 @@ class Mutex:
         lk.acquire()
         if self._starving or (self._waiters and not self._woken):
             self._unlock_slow()  # a waiter to wake or to hand the mutex to; releases ``_lock``
-            return
-        try:
-            self._held.release()
-        except RuntimeError:
-            raise RuntimeError(_UNLOCK_UNLOCKED) from None
-        finally:
-            lk.release()
+        else:
+            try:
+                self._held.release()
+            except RuntimeError:
+                raise RuntimeError(_UNLOCK_UNLOCKED) from None
+            finally:
+                lk.release()
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
 
     def _lock_slow(self) -> None:
         """The fast path failed: queue, park, and retry or receive the mutex."""
@@ -181,6 +188,8 @@ class Mutex:
     def __enter__(self) -> Mutex:
         if not self._held.acquire(False):
             self._lock_slow()
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
         return self
 
     def __exit__(self, *exc: Any) -> None:

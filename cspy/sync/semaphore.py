@@ -22,7 +22,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park, testpoint
 
 __all__ = ["Semaphore"]
 
@@ -80,6 +80,8 @@ class Semaphore:
         if self.size - self._cur >= k and not self._waiters:
             self._cur += k
             lk.release()
+            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+                testpoint.point()
             return
         task = task_to_park(lk, "Semaphore.acquire()")
         entry = [k, task]
@@ -99,10 +101,12 @@ class Semaphore:
         """Take ``k`` units if they are free and nobody is waiting; never blocks."""
         _check_units("try_acquire", k)
         with self._lock:
-            if self.size - self._cur >= k and not self._waiters:
+            ok = self.size - self._cur >= k and not self._waiters
+            if ok:
                 self._cur += k
-                return True
-            return False
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
+        return ok
 
     def release(self, k: int = 1) -> None:
         """Return ``k`` units and admit waiters that now fit. More than held: ``RuntimeError``."""
@@ -118,6 +122,8 @@ class Semaphore:
             )
         lk.release()
         self._release(k)
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
 
     def _release(self, k: int) -> None:
         """Return ``k`` units (0: none) and admit the waiters at the head that now fit."""

@@ -15,7 +15,7 @@ import threading
 from typing import Any
 from collections.abc import Callable
 
-from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park
+from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park, testpoint
 
 __all__ = ["WaitGroup"]
 
@@ -50,11 +50,13 @@ class WaitGroup:
             if count < 0:
                 raise ValueError("sync: negative WaitGroup counter (more done() than add())")
             self._count = count
-            if count > 0 or not self._waiters:
-                return
-            waiters, self._waiters = self._waiters, []
+            waiters: list[Task] = []
+            if count == 0 and self._waiters:
+                waiters, self._waiters = self._waiters, []
         for t in waiters:
             ready(t)
+        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+            testpoint.point()
 
     def done(self) -> None:
         """Decrement the counter by one."""
@@ -95,6 +97,8 @@ class WaitGroup:
         self._lock.acquire()
         if self._count == 0:
             self._lock.release()
+            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
+                testpoint.point()
             return
         task = task_to_park(self._lock, "WaitGroup.wait()")
         self._waiters.append(task)
