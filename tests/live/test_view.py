@@ -142,8 +142,10 @@ def test_ctrl_c_restores_the_terminal_and_exits_cleanly(workload: Path) -> None:
 
 
 def assert_live_view_drawn(out: str) -> None:
+    # Drawn, then redrawn at least once (a loaded machine may allow the refresh thread no more
+    # within the program's second or so).
     uptimes = set(re.findall(r"up (\d+\.\d)s", out))
-    assert len(uptimes) >= 3, f"the dashboard was not redrawn: {uptimes}"
+    assert len(uptimes) >= 2, f"the dashboard was not redrawn: {uptimes}"
     assert out.count(HIDE_CURSOR) >= 1 and out.rindex(SHOW_CURSOR) > out.rindex(HIDE_CURSOR)
     assert "run summary" in out
 
