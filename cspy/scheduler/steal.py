@@ -8,35 +8,37 @@ ever exchanges: a pipeline whose stages were split over two processors pays a cr
 hand-off per item, for the whole run (measured: up to 8x slower than on one processor).
 
 The rule (*take only what its owner cannot get to*): a processor may steal another's new tasks
-only when that owner has been **stuck** for STEAL_AFTER, that is, it has passed no scheduling
-point (no switch, no spawn: ``ticks + spawned`` unchanged) while new tasks waited in its
-queue. A processor that keeps switching will start its new tasks itself, soon; tasks that only
-talk then stay together on one thread. A processor that runs one task for a long time (a
-CPU-bound job, a C call that releases the interpreter, a blocking call made without
-``cspy.blocking``) is exactly the one whose queue needs another processor. New tasks in the
-global queue (spawned from other threads, or spilled from a full local queue) have no owner to
-wait for and are always taken.
+only when that owner is **stuck**: its thread has run STEAL_AFTER of CPU time passing no
+scheduling point (no switch, no spawn: ``ticks + spawned`` unchanged) while new tasks waited in
+its queue. A processor that keeps switching will start its new tasks itself, soon; tasks that
+only talk then stay together on one thread. A processor that runs one task for a long time (a
+CPU-bound job) is exactly the one whose queue needs another processor. CPU time, not wall time:
+a thread the OS preempted (a loaded machine) has not been running its task, and splitting its
+queue for that would cost every message of the split tasks forever. New tasks in the global
+queue (spawned from other threads, or spilled from a full local queue) have no owner to wait for
+and are always taken.
 
 Who notices a stuck owner:
 
 - a *spinning* processor (builds without the GIL): one with no work that, instead of sleeping
   on its event at once, keeps looking -- its inbox, the global queue, timers, the netpoll and
   the other processors' queues -- for SPIN_TIME, and for as long as some other processor has
-  new tasks it may soon have to take. While it spins, a task readied for it from another thread
-  or a task spawned for it to take costs the waker a locked append, not a futex (the wake-up
-  round trip of a sleeping thread here is ~135 us on 3.13t against ~1 us for a spinning one).
+  new tasks it may soon have to take (SPIN_WATCH_MAX). While it spins, a task readied for it
+  from another thread costs the waker a locked append, not a wake-up (note.py).
   Go's rules bound the spinners (runtime.go ``wakep`` / ``resetspinning``): ``go()`` wakes an
   idle processor to spin only if none is spinning already; at most half of the busy processors
   spin, and never more threads run or spin than there are CPUs.
-- sysmon (every build), every few milliseconds: a processor with new tasks whose progress has
-  not moved since sysmon's previous look is marked stuck (``frozen``), and an idle processor is
-  woken to take them.
+- sysmon (every build), every few milliseconds, by wall time: a processor with new tasks whose
+  progress has not moved across its looks (one look with the GIL, four without, where only a
+  thread blocked in a call gets this far) is marked stuck (``frozen``), and an idle processor is
+  woken to take them. Without the GIL it also wakes a spinner when new tasks waited across two
+  looks, since the owner may be stuck between its scheduling points.
 
 With the GIL nobody spins. A spinning thread would take the interpreter from the processor
 doing the work: that processor then waits for the switch interval (5 ms) before it runs again.
 Processors there share work only through sysmon's marks, which is what a GIL build needs: its
 processors cannot run Python code at the same time, and one that holds a task in a C call that
-releases the GIL is stuck by the rule above.
+releases the GIL (or a blocking call made without ``cspy.blocking``) is stuck by sysmon's look.
 
 All of it reads the victims' counters without locks (they are plain ints written by their
 owners; a stale reading only delays a steal by one look). The steal itself takes the victim's
@@ -55,10 +57,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Seeker", "oldest", "STEAL_AFTER", "SPIN_TIME", "SPIN_WATCH_MAX"]
 
-# How long an owner may sit on its new tasks, passing no scheduling point, before another
-# processor takes half of them. Chosen by measurement (docs/design.md, "Work sharing"): well
-# above the gap between scheduling points of any communicating program (a few us), well below
-# a CPU-bound job worth sharing (a job of 1 ms loses 5% to the wait).
+# How much CPU time an owner may run on its new tasks, passing no scheduling point, before another
+# processor takes half of them. Chosen by measurement (docs/design.md, "Work sharing"): above the
+# longest stretch without a scheduling point of communicating programs (a producer filling a
+# 128-slot buffer: ~80 us on 3.13t), below a CPU-bound job worth sharing.
 STEAL_AFTER = float(os.environ.get("CSPY_STEAL_AFTER_US", "500")) * 1e-6
 
 # How long a processor with nothing to do keeps looking before it sleeps: about the cost of the
@@ -107,6 +109,8 @@ class Seeker:
             if self._stuck(v):
                 task = v.runqsteal(p)
                 if task is not None:
+                    if p.trace is not None:
+                        p.trace.steal(v, task)
                     self.waiting_work = False
                     return task
             else:
@@ -138,6 +142,8 @@ class Seeker:
             if not rt.spin or not rt.start_spinning(p):
                 return False
         if self.spin_until == 0.0:  # just started, here or by wakep
+            if p.trace is not None:
+                p.trace.spin(True)
             self.spin_until = now + SPIN_TIME
             self.watch_until = now + SPIN_WATCH_MAX
             return True
@@ -155,4 +161,6 @@ class Seeker:
         self.spun_out = False
         p = self.p
         if p.spinning:
+            if p.trace is not None:
+                p.trace.spin(False)
             p.rt.stop_spinning(p)
