@@ -36,7 +36,7 @@ from cspy.time import Ticker, Timer, after, tick
 from cspy import context
 
 if _TYPE_CHECKING:
-    from cspy import http, net, testing
+    from cspy import debug, http, net, pprof, testing, trace
     from cspy.net import call_async
 
 __version__ = "0.1.0"
@@ -78,6 +78,9 @@ __all__ = [
     "sleep",
     "stats",
     "testing",
+    "trace",
+    "pprof",
+    "debug",
 ]
 
 
@@ -93,6 +96,10 @@ def __getattr__(name: str) -> object:
         import cspy.http
 
         return cspy.http
+    if name in ("trace", "pprof", "debug"):  # observers: loaded only by programs that use them
+        import importlib
+
+        return importlib.import_module(f"cspy.{name}")
     if name == "testing":  # for tests only: programs do not pay for its import
         import cspy.testing
 

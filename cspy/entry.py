@@ -63,6 +63,7 @@ def run(
     seed: object = None,
     live: bool | None = None,
     schedtrace: int | None = None,
+    trace: Any = None,
     **kwargs: Any,
 ) -> T:
     """Run ``main(*args, **kwargs)`` as the main task of a new runtime and return its result.
@@ -78,9 +79,15 @@ def run(
     ``schedtrace=MS`` (or ``CSPY_SCHEDTRACE=MS``) prints a scheduler line to stderr every MS
     milliseconds. ``kill -USR1 <pid>`` prints every task's stack to stderr.
 
+    ``trace=PATH`` (or ``CSPY_TRACE``) records an execution trace of the run into PATH (``.json``:
+    Chrome trace-event JSON, ``.pftrace``: Perfetto; or a file object), see :mod:`cspy.trace`;
+    ``CSPY_DEBUG_ADDR=HOST:PORT`` serves Go's ``/debug/pprof/`` routes during the run
+    (:mod:`cspy.debug`, loopback only).
+
     >>> cspy.run(lambda x: x * 2, 21)
     42
     """
+    kwargs = _with_observers(trace, kwargs)  # trace= / CSPY_TRACE, CSPY_DEBUG_ADDR (cspy.trace, cspy.debug)
     live_on = live_setting(live)
     trace_ms = schedtrace_setting(schedtrace)
     if not callable(main) or running() is not None:
@@ -97,6 +104,30 @@ def run(
         finally:
             for obs in reversed(started):
                 obs.stop()
+
+
+TRACE_ENV = "CSPY_TRACE"
+DEBUG_ADDR_ENV = "CSPY_DEBUG_ADDR"
+
+
+def _with_observers(trace: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The scheduler's ``trace=`` hook for a trace file and/or the debug endpoint (imported only
+    when one is asked for)."""
+    if trace is None:
+        trace = os.environ.get(TRACE_ENV, "").strip() or None
+    addr = os.environ.get(DEBUG_ADDR_ENV, "").strip()
+    hooks: list[Callable[[Any], None]] = []
+    if trace is not None:
+        from cspy.trace import recorder_for_run
+
+        hooks.append(recorder_for_run(trace))
+    if addr:
+        from cspy.debug import serve_on_start
+
+        hooks.append(serve_on_start(addr, source=DEBUG_ADDR_ENV))
+    if not hooks:
+        return kwargs
+    return {**kwargs, "trace": hooks[0] if len(hooks) == 1 else (lambda rt: [h(rt) for h in hooks] and None)}
 
 
 def live_setting(live: bool | None) -> bool:

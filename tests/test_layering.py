@@ -16,8 +16,8 @@ LAYERS = [
     {"errors"},
     {"scheduler"},
     {"channel"},
-    {"sync", "time", "context", "x", "net", "testing"},
-    {"live", "gallery", "entry", "failure", "examples", "http"},
+    {"sync", "time", "context", "x", "net", "testing", "trace", "pprof"},
+    {"live", "gallery", "entry", "failure", "examples", "http", "debug"},
     {"__init__", "__main__"},
 ]
 
@@ -72,6 +72,23 @@ def test_http_uses_only_the_layers_below_it() -> None:
     # cspy.http sits beside live: on net, context, sync, channel and the scheduler's facade.
     for path in (ROOT / "http").rglob("*.py"):
         assert imports(path) <= {"http", "net", "context", "sync", "time", "channel", "scheduler", "errors"}, path
+
+
+def test_observers_use_only_the_scheduler() -> None:
+    # cspy.trace and cspy.pprof read what the scheduler records (pprof also uses trace's hooks);
+    # cspy.debug serves them over cspy.http.
+    for path in (ROOT / "trace").rglob("*.py"):
+        assert imports(path) <= {"trace", "scheduler", "errors"}, path
+    for path in (ROOT / "pprof").rglob("*.py"):
+        assert imports(path) <= {"pprof", "trace", "scheduler", "errors"}, path
+    for path in (ROOT / "debug").rglob("*.py"):
+        assert imports(path) <= {"debug", "http", "net", "pprof", "trace", "scheduler", "errors"}, path
+
+
+def test_import_cspy_does_not_import_the_observers() -> None:
+    code = "import sys, cspy; cspy.run(lambda: None); print(sorted(m for m in sys.modules if m.split('.')[:2] in (['cspy', 'trace'], ['cspy', 'pprof'], ['cspy', 'debug'])))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_testing_uses_only_the_layers_below_it() -> None:

@@ -95,6 +95,9 @@ class Netpoll:
         self.ep.register(self.rfd, select.EPOLLIN)
         self.pds: dict[int, PollDesc] = {}
         self.inflight = 0
+        # Of ``inflight``, the waits of system tasks (``task.system``, the debug endpoint's): not
+        # future work for deadlock detection, so the pending operation counts only the others.
+        self.system_inflight = 0
         self.blocked: Processor | None = None
         self.kicked = False
         self.closed = False
@@ -157,7 +160,11 @@ class Netpoll:
             pd.waiter[mode] = task
             task.val = None
             self.inflight += 1
-            first = self.inflight == 1
+            if getattr(task, "system", False):  # set once, never while the task waits here
+                self.system_inflight += 1
+                first = False
+            else:
+                first = self.inflight - self.system_inflight == 1
         if first:
             self.rt.op_begin()
         return seq
@@ -194,12 +201,15 @@ class Netpoll:
         return True
 
     def _done(self, tasks: list[Task]) -> None:
+        system = sum(1 for t in tasks if getattr(t, "system", False)) if self.system_inflight else 0
         for t in tasks:
             ready(t)
         with self.lock:
+            before = self.inflight - self.system_inflight
             self.inflight -= len(tasks)
+            self.system_inflight -= system
             self.readied += len(tasks)
-            last = self.inflight == 0
+            last = before > 0 and self.inflight == self.system_inflight
         if last:
             self.rt.op_end()  # after ready(): see runtime.py on pending operations
 

@@ -135,8 +135,12 @@ def park(reason: WaitReason, lock: Any = None, on: object = None, task: Task | N
         p.switches += 1
         p.current = nxt
         nxt.state = RUNNING
+        if p.trace is not None:
+            p.trace.switch(task, nxt)
         nxt.glet.switch()
     else:
+        if p.trace is not None:
+            p.trace.park(task)
         p.schedule_from(task)
 
 
@@ -148,6 +152,8 @@ def ready(task: Task) -> None:
     """
     home = task.home
     task.state = RUNNABLE
+    if home.trace is not None:  # type: ignore[union-attr]
+        home.trace.ready(task)  # type: ignore[union-attr]
     if getattr(getcurrent(), "p", None) is home:
         old = home.runnext  # type: ignore[union-attr]
         home.runnext = task  # type: ignore[union-attr]
@@ -187,6 +193,8 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
         return task
     task = Task(p.next_id(), fn, args, kwargs, name)
     p.spawned += 1
+    if p.trace is not None:
+        p.trace.create(task)
     p.runqput(task, next=True)
     if rt.idle and rt.spin:
         rt.wakep()  # a spinner watches for this processor getting stuck (steal.py)
@@ -203,6 +211,8 @@ def gosched() -> None:
         raise RuntimeError(_NOT_IN_TASK.format(what="cspy.gosched()"))
     p = g.p
     task.state = RUNNABLE
+    if p.trace is not None:
+        p.trace.yield_(task)
     p.runqput(task)  # the tail, not runnext: everybody else goes first
     p.schedule_from(task)
     if p.rt.stopping:
@@ -214,6 +224,8 @@ def _ready_timer(task: Task) -> None:
     tail of the run queue, not to ``runnext``: sleepers whose timers fall due together (the
     processor was busy or stalled meanwhile) then wake in deadline order."""
     task.state = RUNNABLE
+    if task.home.trace is not None:  # type: ignore[union-attr]
+        task.home.trace.timer_ready(task)  # type: ignore[union-attr]
     task.home.runqput(task)  # type: ignore[union-attr]
 
 

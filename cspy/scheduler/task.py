@@ -15,6 +15,10 @@ A task is a function to run plus the little state the scheduler needs to run it:
 - ``wprev`` / ``wnext`` are links in the wait queue of the primitive the task is parked on,
   owned by that primitive under its lock (an intrusive list, as Go's ``waitq`` of sudogs, so a
   queue costs nothing per waiter); None while the task is in no queue.
+- ``system`` and ``obs`` are left unset (reading them raises AttributeError; use ``getattr`` with
+  a default), so a spawn pays nothing for them: ``system`` is True for the runtime's own tasks
+  (the debug endpoint's), which deadlock detection and leak checks do not count; ``obs`` is an
+  observer's record of the task's current wait (cspy.trace, block and mutex profiles).
 
 Hot object: ``__slots__``, no properties on the hot path.
 """
@@ -91,8 +95,13 @@ class Task:
         "ok",
         "wprev",
         "wnext",
+        "system",  # unset unless True (see the module comment)
+        "obs",  # unset unless an observer records this task's wait
         "__weakref__",
     )
+
+    system: bool
+    obs: Any
 
     def __init__(
         self,

@@ -178,6 +178,9 @@ class Mutex:
         else:
             self._held.release()
             self._woken = True  # until it retries, unlock wakes nobody else (see module comment)
+        obs = task.home.trace  # type: ignore[union-attr]  # cspy.pprof's mutex profile, if on
+        if obs is not None:
+            obs.unlock(self, task, self._waiters)  # charged to this unlock's stack, as Go does
         lk.release()
         ready(task)
 

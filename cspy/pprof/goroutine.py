@@ -1,0 +1,52 @@
+"""The goroutine profile: every task of the running runtime, grouped by stack (Go's
+``pprof.Lookup("goroutine")``), with labels ``state`` (the wait reason, or running/runnable) and
+``P`` (the task's processor). ``debug=2`` is the task dump itself (cspy.scheduler.dump).
+
+Stacks come from the same places as the dump's: a suspended task's greenlet, or, for a task
+running on some processor's thread, that thread's current frame. A best-effort snapshot, as
+Go's is (taken without stopping the world).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from types import FrameType
+
+from cspy.scheduler import Runtime, Task, TaskState
+from cspy.scheduler.dump import _running_frames
+from cspy.pprof.profile import Labels
+from cspy.trace.stacks import Stack, stack_of
+
+__all__ = ["goroutine_groups"]
+
+
+def _frame(task: Task, running: dict[int, FrameType]) -> FrameType | None:
+    if task.state is TaskState.RUNNING:
+        return running.get(task.id)
+    g = task.glet
+    return getattr(g, "gr_frame", None) if g is not None else None
+
+
+def _state(task: Task) -> str:
+    if task.state is TaskState.WAITING and task.reason is not None:
+        return task.reason.value
+    if task.state is TaskState.NEW:
+        return "runnable"
+    return task.state.name.lower()
+
+
+def goroutine_groups(rt: Runtime, here: FrameType | None = None) -> Counter[tuple[Stack, Labels]]:
+    """(stack, labels) -> how many tasks, for every task of ``rt`` (the caller's frame is ``here``)."""
+    running = _running_frames(rt, here if here is not None else sys._getframe(1))
+    out: Counter[tuple[Stack, Labels]] = Counter()
+    for task in rt.all_tasks():
+        stack = stack_of(_frame(task, running))
+        if not stack and task.state is TaskState.NEW and task.fn is not None:
+            code = getattr(task.fn, "__code__", None)
+            if code is not None:
+                stack = ((code.co_filename, code.co_qualname, code.co_firstlineno, code.co_firstlineno),)
+        home = task.home
+        labels: Labels = (("state", _state(task)), ("P", str(home.id) if home is not None else "-"))
+        out[(stack, labels)] += 1
+    return out
