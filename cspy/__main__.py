@@ -1,6 +1,7 @@
 """The ``cspy`` command (also ``python -m cspy``).
 
-    cspy run SCRIPT.py [ARGS...] [--procs N] [--live] [--schedtrace MS]
+    cspy run SCRIPT.py [ARGS...] [--procs N] [--live] [--schedtrace MS] [--trace FILE] [--debug-addr HOST:PORT]
+    cspy trace summary FILE
     cspy examples [...]
     cspy --help | --version
 
@@ -42,6 +43,8 @@ environment:
                       (schedtrace lines when neither is a terminal)
   CSPY_SCHEDTRACE=MS  print a scheduler line to stderr every MS milliseconds
   CSPY_TRACEBACK=all  show cspy's own frames in failures and task dumps (default: the program's)
+  CSPY_TRACE=FILE     record an execution trace of each cspy.run (.json or .pftrace)
+  CSPY_DEBUG_ADDR=HOST:PORT  serve Go's /debug/pprof/ routes (loopback only) during each cspy.run
   kill -USR1 <pid>    print every task's stack to stderr (the program goes on)
 
 exit status of run: the script's own; 2 for a deadlock ("fatal error: all tasks are asleep -
@@ -50,6 +53,7 @@ deadlock!" and every task), 1 for an exception escaping a task, 130 for Ctrl-C.
 examples:
   cspy run server.py --port 8080 --live
   cspy run pipeline.py --procs 2 --schedtrace 500
+  cspy run pipeline.py --trace out.json && cspy trace summary out.json
   cspy examples
 """
 
@@ -62,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run(parser, args[1:])
     if args and args[0] == "examples":
         return _examples(args[1:])
+    if args and args[0] == "trace":  # cspy trace summary FILE (cspy/trace/summary.py)
+        from cspy.trace.summary import main as trace_main
+
+        return trace_main(args[1:], sys.stdout)
     ns = parser.parse_args(args)  # --help, --version and unknown commands exit here
     if ns.command is None:
         parser.print_help()
@@ -81,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="run a Python script that calls cspy.run (see: cspy run --help)", add_help=False)
     sub.add_parser("examples", help="the example gallery (see: cspy examples --help)", add_help=False)
+    sub.add_parser("trace", help="summarise a trace written by run --trace (cspy trace summary FILE)", add_help=False)
     return parser
 
 
@@ -97,6 +106,8 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--schedtrace", type=_positive, metavar="MS", help="scheduler line to stderr every MS ms (sets CSPY_SCHEDTRACE)"
     )
+    p.add_argument("--trace", metavar="FILE", help="record an execution trace (.json or .pftrace; sets CSPY_TRACE)")
+    p.add_argument("--debug-addr", metavar="HOST:PORT", help="serve /debug/pprof/ on a loopback address (sets CSPY_DEBUG_ADDR)")
     return p
 
 
@@ -126,6 +137,22 @@ def _run(parser: argparse.ArgumentParser, args: list[str]) -> int:
         os.environ["CSPY_LIVE"] = "1"
     if ns.schedtrace is not None:
         os.environ["CSPY_SCHEDTRACE"] = str(ns.schedtrace)
+    if ns.trace is not None:
+        from cspy.trace.export import check_target
+
+        try:
+            check_target(ns.trace)
+        except ValueError as exc:
+            rp.error(f"--trace: {exc}")
+        os.environ["CSPY_TRACE"] = ns.trace
+    if ns.debug_addr is not None:
+        from cspy.debug import parse_addr
+
+        try:
+            parse_addr(ns.debug_addr, "--debug-addr")
+        except ValueError as exc:
+            rp.error(str(exc))
+        os.environ["CSPY_DEBUG_ADDR"] = ns.debug_addr
     try:
         traceback_setting()
     except ValueError as exc:

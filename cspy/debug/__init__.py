@@ -69,7 +69,10 @@ def parse_addr(addr: str, source: str = "the debug address") -> tuple[str, int]:
     host, sep, port_text = addr.rpartition(":")
     if not sep or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
         raise ValueError(f"{source} must be HOST:PORT (e.g. 127.0.0.1:6060), got {addr!r}")
-    return check_loopback(host or "127.0.0.1"), int(port_text)
+    try:
+        return check_loopback(host or "127.0.0.1"), int(port_text)
+    except ValueError as exc:
+        raise ValueError(f"{source}: {exc}") from None
 
 
 class _DebugServer(Server):
