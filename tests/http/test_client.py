@@ -110,6 +110,29 @@ def test_against_http_server_statuses_bodies_and_chunked(stdlib: StdlibServer) -
     assert chunked.body == b"streamed in pieces" and chunked.headers["transfer-encoding"] == "chunked"
 
 
+def test_head_204_and_header_overrides() -> None:
+    def handler(req: Request) -> Response:
+        if req.path == "/empty":
+            return Response(204)
+        return Response(body=f"{req.headers['user-agent']} {req.headers.get('x-extra', '-')}")
+
+    def main() -> tuple[Response, Response, Response, Response]:
+        srv, base = serve_in_task(handler)
+        with Client(timeout=10) as client:
+            head = client.request("HEAD", f"{base}/x")
+            empty = client.get(f"{base}/empty")
+            custom = client.get(f"{base}/x", headers={"User-Agent": "mine", "X-Extra": "1"})
+            after = client.get(f"{base}/x")  # the connection survived the bodiless answers
+        srv.shutdown()
+        return head, empty, custom, after
+
+    head, empty, custom, after = cspy.run(main)
+    assert head.status == 200 and head.body == b"" and head.headers["content-length"] == str(len("cspy.http -"))
+    assert empty.status == 204 and empty.body == b"" and "content-length" not in empty.headers
+    assert custom.body == b"mine 1"
+    assert after.body == b"cspy.http -"
+
+
 def test_a_refused_connection_raises_connection_refused() -> None:
     def main() -> None:
         ln = cspy.net.listen("127.0.0.1", 0)

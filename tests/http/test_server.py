@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import socket
 import threading
 import time
 import urllib.request
@@ -209,3 +210,51 @@ def test_bad_options_are_refused_with_a_clear_message() -> None:
         cspy.http.Server(echo, max_requests_per_conn=0)
     with pytest.raises(TypeError, match="handler must be callable"):
         cspy.http.Server("not a handler")  # type: ignore[arg-type]
+
+
+def test_the_reaper_closes_only_idle_connections() -> None:
+    def handler(req: Request) -> Response:
+        cspy.sleep(0.3)  # three idle timeouts: ACTIVE meanwhile, so not reaped
+        return Response(body="slow but answered")
+
+    def client(base: str, srv: cspy.http.Server) -> tuple[bytes, bytes, bytes]:
+        sock = raw_connect(base)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = read_response(sock)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # at once: still kept alive
+        second = read_response(sock)
+        rest = read_until_closed(sock)  # then idle: reaped
+        sock.close()
+        return first, second, rest
+
+    first, second, rest = with_server(handler, client, idle_timeout=0.1)
+    assert first.endswith(b"slow but answered") and second.endswith(b"slow but answered")
+    assert rest == b""
+
+
+def test_shutdown_closes_connections_that_sent_nothing() -> None:
+    def main() -> bytes:
+        ln = cspy.net.listen("127.0.0.1", 0)
+        srv = cspy.http.Server(echo)
+        served = cspy.Chan[None]()
+        cspy.go(lambda: (srv.serve(ln), served.close()))
+        sock = cspy.blocking(raw_connect, f"http://127.0.0.1:{ln.addr[1]}")
+        task_poll(lambda: srv.connections == 1, what="the connection to be accepted")
+        srv.shutdown()
+        served.recv_ok()
+        return cspy.blocking(read_until_closed, sock)
+
+    assert cspy.run(main) == b""
+
+
+def read_response(sock: socket.socket) -> bytes:
+    """One response with a content-length (enough for these tests)."""
+    sock.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"content-length: (\d+)", head, re.I)[1])  # type: ignore[index]
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
