@@ -126,7 +126,7 @@ class ServerConn:
 
     __slots__ = ("server", "conn", "h", "state", "served", "lock", "ctx", "cancel", "t_request",
                  "watching", "req_done", "watch_done", "pending", "peer_gone", "aborted", "name",
-                 "idle_since", "rdl", "current")
+                 "idle_since", "rdl", "current", "buffered")
 
     def __init__(self, server: Server, conn: Conn) -> None:
         self.server = server
@@ -148,6 +148,7 @@ class ServerConn:
         self.idle_since = 0.0  # when it last went IDLE (time.monotonic), for the reaper
         self.rdl = True  # a read deadline may be set (the accept's; a slow request's; the watcher's)
         self.current: Request | None = None  # the request being handled
+        self.buffered = False  # h11 holds bytes of the next request
 
     # ---- the task -------------------------------------------------------------------------------
 
@@ -202,6 +203,7 @@ class ServerConn:
         if self.pending:
             h.receive_data(self.pending)
             self.pending = b""
+        self.buffered = bool(h.trailing_data[0])  # a pipelined request already read
         return srv.idle(self)
 
     # ---- reading --------------------------------------------------------------------------------
@@ -211,7 +213,8 @@ class ServerConn:
         quietly (end of stream or a timeout between requests, a shutdown)."""
         srv, h, conn = self.server, self.h, self.conn
         timed = self.served == 0  # the first request's deadline was set at the accept
-        ev = h.next_event()
+        # Nothing buffered (the usual case between requests): h11 would only say NEED_DATA.
+        ev = h.next_event() if self.buffered else h11.NEED_DATA
         if ev is h11.NEED_DATA:
             if self.served and self.rdl:  # idle: no deadline (the reaper enforces idle_timeout)
                 conn.set_read_deadline(None)
@@ -305,7 +308,10 @@ class ServerConn:
         headers = list(resp.headers.raw)
         stream = resp.stream
         if stream is None and status not in _NO_BODY_STATUS and status >= 200:
-            if not any(name == b"content-length" for name, _ in headers):
+            for name, _ in headers:
+                if name == b"content-length":
+                    break
+            else:
                 headers.append((b"content-length", str(len(resp.body)).encode("ascii")))
         headers.append((b"date", http_date()))
         if last:
