@@ -35,8 +35,8 @@ import cspy
 __all__ = ["CHAPTERS", "Example", "examples_root", "discover", "find", "listing", "main", "tour"]
 
 # Chapter folders in reading order: first the Go by Example basics, then the classic patterns
-# built from them, then the cookbook of bottlenecks that needs both.
-CHAPTERS = ("basics", "patterns", "cookbook")
+# built from them, then the cookbook of bottlenecks that needs both, then testing all of it.
+CHAPTERS = ("basics", "patterns", "cookbook", "testing")
 
 # A tour runs ~35 programs that aim at ~1 s each; 60 s leaves room for a loaded shared machine
 # while still catching a hung example long before CI's own limit.
