@@ -8,15 +8,17 @@ yield), because each contended hand-off between threads costs a GIL hand-off.
 
 map: 8 tasks share one map of 1,024 keys (all present from the start) and do ``n`` operations
 each, read-mostly as Go's sync.Map intends: 9 loads to 1 store, keys from a per-task seeded
-sequence, a yield every 100 operations. Three ways to share it: ``cspy.sync.Map`` (lock-free
+sequence. The tasks never yield: a processor takes new tasks only from a busy one (one that ran
+500 us without a scheduling point), so at procs=2 this is what puts tasks on both processors at
+once, and ``steals`` in the JSON shows it did. Three ways to share it: ``cspy.sync.Map`` (lock-free
 loads, locked writes), one dict behind one ``cspy.Mutex`` (every operation locks), and 16
 dicts each behind its own ``cspy.Mutex`` (a striped map). One op is one load or store; ratios
 are to the Mutex dict on one processor. Every load must hit.
 
-sync_pool: 8 tasks each take a 64 KiB ``bytearray`` ``n`` times, write to it and give it back,
-holding it across a yield every 16th time (so several buffers are out at once): through a
-``cspy.sync.Pool``, or by allocating a new one each time. One op is one get+put (or one
-allocation); ratios are to allocating on one processor. The pool must have allocated no more
+sync_pool: 8 tasks each take two 64 KiB ``bytearray`` buffers ``n`` times, write to them and
+give them back (no yields, as in map): through a ``cspy.sync.Pool``, or by allocating new ones
+each time. One op is one buffer got and put back (or allocated); ratios are to allocating on one
+processor. The pool must have allocated no more
 than a buffer per task plus what the processors' caches can hold.
 """
 
@@ -174,7 +176,6 @@ MAP_TASKS = 8
 MAP_KEYS = 1024
 MAP_SHARDS = 16
 STORE_EVERY = 10  # 1 store per 10 operations: read-mostly
-MAP_YIELD_EVERY = 100
 
 
 def _map_run(n: int, procs: int, make: Any) -> Measurement:
@@ -191,14 +192,11 @@ def _map_run(n: int, procs: int, make: Any) -> Measurement:
 
         def worker(keys: list[int]) -> None:
             found = 0
-            gosched = cspy.gosched
             for i, k in enumerate(keys):
                 if i % STORE_EVERY == 0:
                     store(k, k + MAP_KEYS * i)
                 elif load(k) % MAP_KEYS == k:
                     found += 1
-                if i % MAP_YIELD_EVERY == 0:
-                    gosched()
             hits.add(found)
 
         t0 = perf_counter()
@@ -208,7 +206,8 @@ def _map_run(n: int, procs: int, make: Any) -> Measurement:
         total = perf_counter() - t0
         loads = MAP_TASKS * (n - len(range(0, n, STORE_EVERY)))
         check(hits.load() == loads, f"every one of {loads} loads hit ({hits.load()})")
-        return {"total": total, "ops": MAP_TASKS * n, "switches": cspy.stats().switches}
+        st = cspy.stats()
+        return {"total": total, "ops": MAP_TASKS * n, "switches": st.switches, "steals": st.steals}
 
     return cspy.run(main, procs=procs)  # type: ignore[no-any-return]
 
@@ -274,7 +273,6 @@ def map_sharded(n: int, procs: int) -> Measurement:
 
 POOL_TASKS = 8
 BUF_SIZE = 64 * 1024
-HOLD_EVERY = 16
 
 
 def _buffers_run(n: int, procs: int, pooled: bool) -> Measurement:
@@ -297,28 +295,28 @@ def _buffers_run(n: int, procs: int, pooled: bool) -> Measurement:
         done = cspy.AtomicInt()
 
         def worker(t: int) -> None:
-            gosched = cspy.gosched
             for i in range(n):
-                b = get()
-                b[i & 0xFFF] = t
-                if i % HOLD_EVERY == 0:
-                    gosched()
+                a = get()
+                b = get()  # two out at once
+                a[i & 0xFFF] = b[i & 0xFFF] = t
                 put(b)
-            done.add(n)
+                put(a)
+            done.add(2 * n)
 
         t0 = perf_counter()
         for t in range(POOL_TASKS):
             wg.go(worker, t)
         wg.wait()
         total = perf_counter() - t0
-        check(done.load() == POOL_TASKS * n, f"{POOL_TASKS * n} buffers used")
+        check(done.load() == 2 * POOL_TASKS * n, f"{2 * POOL_TASKS * n} buffers used")
         if pooled:
-            bound = POOL_TASKS + LOCAL_CAP * procs
+            bound = 2 * POOL_TASKS + LOCAL_CAP * procs
             check(made.load() <= bound, f"the pool allocated at most {bound} ({made.load()})")
         else:
-            check(made.load() == POOL_TASKS * n, "one allocation per use")
-        return {"total": total, "ops": POOL_TASKS * n, "allocated": made.load(),
-                "switches": cspy.stats().switches}
+            check(made.load() == 2 * POOL_TASKS * n, "one allocation per use")
+        st = cspy.stats()
+        return {"total": total, "ops": 2 * POOL_TASKS * n, "allocated": made.load(),
+                "switches": st.switches, "steals": st.steals}
 
     return cspy.run(main, procs=procs)  # type: ignore[no-any-return]
 
