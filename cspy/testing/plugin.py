@@ -66,6 +66,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     marker = pyfuncitem.get_closest_marker("cspy")
     if marker is None:
         return None
+    __tracebackhide__ = True  # pytest: show the test's frames, not the plugin's
     opts = _options(marker, pyfuncitem.config)
     fn = pyfuncitem.obj
     if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
