@@ -48,7 +48,7 @@ def summarize(doc: dict[str, Any], top: int = 20) -> str:
     lines.append(head)
 
     def total(t: dict[str, Any]) -> float:
-        return float(t["running_us"]) + float(t["runnable_us"]) + sum(t["waiting_us"].values())
+        return float(t["running_us"]) + float(t["runnable_us"]) + float(sum(t["waiting_us"].values()))
 
     for t in sorted(tasks, key=total, reverse=True)[:top]:
         sync, net, sysc, sleep = _group(t["waiting_us"])
