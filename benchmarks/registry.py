@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from benchmarks import channels, parallel, pool, scheduler, sync, trace
+from benchmarks import channels, parallel, pool, scheduler, sync, testing, trace
 from benchmarks.spec import Workload
 
 __all__ = ["WORKLOADS", "find"]
 
 WORKLOADS: tuple[Workload, ...] = (
     scheduler.WORKLOADS + channels.WORKLOADS + sync.WORKLOADS + pool.WORKLOADS + parallel.WORKLOADS + trace.WORKLOADS
+    + testing.WORKLOADS
 )
 
 
