@@ -185,12 +185,14 @@ class ProcHook:
     def ready(self, task: Task) -> None:
         """Any thread: ``task`` (of this processor) is made runnable by the calling thread."""
         t = now_ns()
-        if self.obs.recording is not None or self.obs.flight is not None:
+        rec = self.rec
+        if rec is not None:
             g = getcurrent()
             waker = getattr(g, "task", None)
             if waker is not None and waker.state is not RUNNING:
                 waker = None  # a timer callback run while its task was switching away
-            rec = self.obs.rec_here(g)
+            if getattr(g, "p", None) is not self.p:  # another thread: its own buffer
+                rec = self.obs.rec_here(g)
             if rec is not None:
                 rec((t, ev.READY, waker, task, task.waiting_on))
         if self.prof:
