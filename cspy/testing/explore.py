@@ -84,7 +84,8 @@ def explore(
     >>> try:
     ...     cspy.testing.explore(main, runs=50)
     ... except cspy.testing.ScheduleFailure as failure:
-    ...     cspy.testing.replay(main, failure.token)
+    ...     token = failure.token
+    >>> cspy.testing.replay(main, token)  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     AssertionError: ['worker', 'main']
     """

@@ -12,7 +12,6 @@ the two feeders alternate on "chan send".
 from __future__ import annotations
 
 import argparse
-import time
 
 import cspy
 
@@ -31,11 +30,11 @@ def program(delay: float, rounds: int) -> None:
     c1, c2 = cspy.Chan[str](), cspy.Chan[str]()
     cspy.go(reply_after, delay, c1.send_only(), "one")
     cspy.go(reply_after, 2 * delay, c2.send_only(), "two")
-    start = time.monotonic()
+    start = cspy.now()
     for _ in range(2):
         index, msg, _ok = cspy.select(cspy.Recv(c1), cspy.Recv(c2))
         print(f"received {msg} (case {index})")
-    print(f"both in {time.monotonic() - start:.2f}s (the waits overlap)")
+    print(f"both in {cspy.now() - start:.2f}s (the waits overlap)")
 
     # Both channels always ready: select chooses at random, about half each.
     a, b = cspy.Chan[int](1), cspy.Chan[int](1)

@@ -11,7 +11,6 @@ as timers are armed, and down as they fire or are stopped.
 from __future__ import annotations
 
 import argparse
-import time
 
 import cspy
 
@@ -33,10 +32,10 @@ def program(wait: float) -> None:
     cspy.sleep(2 * wait)  # give timer 2 ample time to fire, if it were going to
 
     timer3 = cspy.Timer(10 * wait)
-    start = time.monotonic()
+    start = cspy.now()
     timer3.reset(wait)  # re-arm with a shorter duration
     timer3.c.recv()
-    print(f"timer 3 reset to {wait}s fired after {time.monotonic() - start:.2f}s")
+    print(f"timer 3 reset to {wait}s fired after {cspy.now() - start:.2f}s")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,13 +11,12 @@ every period from "select"; one timer stays armed until the ticker stops.
 from __future__ import annotations
 
 import argparse
-import time
 
 import cspy
 
 
 def program(period: float, ticks: int) -> None:
-    start = time.monotonic()
+    start = cspy.now()
     ticker = cspy.Ticker(period)
     done = cspy.Chan[bool]()
     count = cspy.Chan[int](1)

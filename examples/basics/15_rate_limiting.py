@@ -12,13 +12,12 @@ receive" between requests; the refill task wakes each period.
 from __future__ import annotations
 
 import argparse
-import time
 
 import cspy
 
 
 def program(n: int, period: float, burst: int) -> None:
-    start = time.monotonic()
+    start = cspy.now()
     requests = cspy.Chan[int](n)
     for i in range(1, n + 1):
         requests.send(i)
@@ -27,22 +26,22 @@ def program(n: int, period: float, burst: int) -> None:
     limiter = cspy.tick(period)
     for req in requests:
         limiter.recv()  # one request per tick
-        print(f"request {req} at {time.monotonic() - start:.3f}s")
-    print(f"steady: {n} requests took {time.monotonic() - start:.3f}s (>= {n * period:.3f}s)")
+        print(f"request {req} at {cspy.now() - start:.3f}s")
+    print(f"steady: {n} requests took {cspy.now() - start:.3f}s (>= {n * period:.3f}s)")
 
     bursty = cspy.Chan[float](burst)
     for _ in range(burst):
-        bursty.send(time.monotonic())  # tokens for an initial burst
+        bursty.send(cspy.now())  # tokens for an initial burst
 
     def refill() -> None:
         for t in cspy.tick(period):
             bursty.send(t)  # blocks while the bucket is full
 
     cspy.go(refill)
-    start = time.monotonic()
+    start = cspy.now()
     for req in range(1, n + 1):
         bursty.recv()
-        print(f"bursty request {req} at {time.monotonic() - start:.3f}s")
+        print(f"bursty request {req} at {cspy.now() - start:.3f}s")
 
 
 def main(argv: list[str] | None = None) -> None:

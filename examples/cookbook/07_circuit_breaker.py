@@ -15,7 +15,6 @@ circuit is open the clients barely park -- no one waits on the dead dependency.
 from __future__ import annotations
 
 import argparse
-import time
 
 import cspy
 from cspy.x import breaker
@@ -41,10 +40,10 @@ class PriceService:
 
 def program(clients: int, phase: float, threshold: int, open_timeout: float) -> None:
     service = PriceService(latency=0.002, timeout=0.02)
-    start = time.monotonic()
+    start = cspy.now()
 
     def on_change(old: breaker.State, new: breaker.State) -> None:
-        print(f"  {time.monotonic() - start:5.2f}s  circuit {old.value} -> {new.value}")
+        print(f"  {cspy.now() - start:5.2f}s  circuit {old.value} -> {new.value}")
 
     cb = breaker.CircuitBreaker(threshold, open_timeout, fallback=lambda exc: -1.0, on_change=on_change)
     served, fallbacks = cspy.AtomicInt(), cspy.AtomicInt()
