@@ -98,8 +98,9 @@ def test_mutex_profile_charges_the_unlocker(profiles: None, procs: int, tmp_path
     count = sum(s.values[0] for s in unlocks)
     delay = sum(s.values[1] for s in unlocks)
     # Go's semrelease rule: each unlock is charged the woken waiter's wait since the previous
-    # unlock: 4 hand-offs of ~50 ms each.
-    assert count == 4 and delay >= 150_000_000, (count, delay)
+    # unlock: 4 hand-offs of ~50 ms each (a woken waiter that loses the race to a running task
+    # is woken again later: a contention more, but no wait counted twice).
+    assert count >= 4 and 150_000_000 <= delay <= 1_000_000_000, (count, delay)
     assert all("_contended.<locals>.main.<locals>.worker" in s.functions for s in unlocks)
     raw = go_raw(str(path))
     assert "Mutex.unlock" in raw
@@ -170,4 +171,4 @@ def test_rate_zero_records_nothing() -> None:
     assert read(cspy.pprof.profile_bytes("block")).samples == []
     seen = []
     cspy.run(lambda: seen.append([p.trace for p in cspy.scheduler.running().ps]))  # type: ignore[union-attr]
-    assert seen == [[None]], "no profile, no trace: no hook on the processors"
+    assert seen and all(h is None for h in seen[0]), "no profile, no trace: no hook on the processors"
