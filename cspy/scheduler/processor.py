@@ -24,10 +24,10 @@ and only after it has switched away. So a waker on another thread may ready a ta
 registered as a waiter but not yet switched out: the task merely sits in the inbox until its
 processor next schedules, which happens after the switch.
 
-Idle protocol (no lost wake-up): the owner sets ``idle`` and clears ``wake`` under ``lock`` after
-seeing an empty inbox; a foreign waker appends under ``lock`` and, if it saw ``idle``, *kicks* the
-owner: sets ``wake`` (a Note, note.py) and, should the owner be the one processor blocked in the netpoll (netpoll.py)
-rather than on ``wake``, interrupts that poll. The netpoll checks ``wake`` and records the
+Idle protocol (no lost wake-up): the owner sets ``idle`` and clears ``wake`` (a note, note.py)
+under ``lock`` after seeing an empty inbox; a foreign waker appends under ``lock`` and, if it saw
+``idle``, *kicks* the owner: sets ``wake`` and, should the owner be the one processor blocked in
+the netpoll (netpoll.py) rather than on ``wake``, interrupts that poll. The netpoll checks ``wake`` and records the
 processor as blocked in one locked section, and ``kick`` sets ``wake`` before it looks, so the
 wake-up is seen either way.
 
