@@ -50,13 +50,18 @@ def _run(main: Any, procs: int) -> Measurement:
         ops = main()
         total = perf_counter() - t0
         st = cspy.stats()
-        return {"total": total, "ops": ops, "switches": st.switches, "steals": st.steals,
-                "handoffs": st.handoffs}
+        return {"total": total, "ops": ops, "switches": st.switches, "steals": st.steals, "handoffs": st.handoffs}
 
     return cspy.run(timed, procs=procs)  # type: ignore[no-any-return]
 
 
 # ---- CPU-bound shapes ---------------------------------------------------------------------------
+
+
+def _feed(jobs: Any, n: int) -> None:
+    for _ in range(n):
+        jobs.send(JOB)
+    jobs.close()
 
 
 def pool_cspy(n: int, procs: int) -> Measurement:
@@ -70,14 +75,9 @@ def pool_cspy(n: int, procs: int) -> Measurement:
             for k in jobs:
                 results.send(cpu_job(k))
 
-        def feed() -> None:
-            for _ in range(n):
-                jobs.send(JOB)
-            jobs.close()
-
         for _ in range(WORKERS):
             cspy.go(worker)
-        cspy.go(feed)
+        cspy.go(_feed, jobs, n)
         got = sum(results.recv() for _ in range(n))
         check(got == n * _ONE_JOB, "every job's result arrived once")
         return n
@@ -153,15 +153,10 @@ def relay_cspy(n: int, procs: int) -> Measurement:
             for _ in range(n):
                 relayed.send(computed.recv())
 
-        def feed() -> None:
-            for _ in range(n):
-                jobs.send(JOB)
-            jobs.close()
-
         for _ in range(WORKERS):
             cspy.go(worker)
         cspy.go(relay)
-        cspy.go(feed)
+        cspy.go(_feed, jobs, n)
         got = sum(relayed.recv() for _ in range(n))
         check(got == n * _ONE_JOB, "every result relayed once")
         return n

@@ -124,7 +124,7 @@ class Processor(RunQueue):
         self.id_next = self.id_end = 0
         self.seeker = Seeker(self, rt.nprocs)
         self.spinning = False  # looking for work before sleeping (steal.py; rt.lock)
-        self.frozen = -1  # sysmon: the progress (ticks + spawned) it saw stuck with new tasks
+        self.frozen = -1  # sysmon: the progress() it saw stuck with new tasks
         self.handoffs_in = 0  # tasks readied here by other threads (under ``lock``)
         self.cpu_clock: int | None = None  # this thread's CPU-time clock, once it runs
         # An observer (cspy.trace: execution trace, block and mutex profiles), or None. The
@@ -159,6 +159,12 @@ class Processor(RunQueue):
             except OSError:  # the thread has ended
                 pass
         return self.rt.clock()
+
+    def progress(self) -> int:
+        """Any thread (a hint): a count that moves at every scheduling point of this processor
+        -- a switch (``ticks``), a spawn, a task queued (``seq``) -- and stands still while one
+        task runs without one (steal.py)."""
+        return self.ticks + self.spawned + self.seq
 
     # ---- inbox (any thread) ---------------------------------------------------------------
 

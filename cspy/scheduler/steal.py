@@ -8,15 +8,19 @@ ever exchanges: a pipeline whose stages were split over two processors pays a cr
 hand-off per item, for the whole run (measured: up to 8x slower than on one processor).
 
 The rule (*take only what its owner cannot get to*): a processor may steal another's new tasks
-only when that owner is **stuck**: its thread has run STEAL_AFTER of CPU time passing no
-scheduling point (no switch, no spawn: ``ticks + spawned`` unchanged) while new tasks waited in
-its queue. A processor that keeps switching will start its new tasks itself, soon; tasks that
-only talk then stay together on one thread. A processor that runs one task for a long time (a
-CPU-bound job) is exactly the one whose queue needs another processor. CPU time, not wall time:
-a thread the OS preempted (a loaded machine) has not been running its task, and splitting its
-queue for that would cost every message of the split tasks forever. New tasks in the global
-queue (spawned from other threads, or spilled from a full local queue) have no owner to wait for
-and are always taken.
+only when that owner is **stuck**: it has passed no scheduling point for STEAL_AFTER while new
+tasks waited in its queue. A scheduling point is a switch, a spawn or a task made runnable
+(``Processor.progress``): a consumer draining a buffered channel whose senders wait readies one
+of them per message without ever switching, and is as busy talking as a ping-pong pair. A processor
+that keeps switching will start its new tasks itself, soon; tasks that only talk then stay
+together on one thread. A processor that runs one task for a long time (a CPU-bound job) is
+exactly the one whose queue needs another processor. The time counted is the owner thread's
+CPU time: an owner that the OS preempted, or that sat in a stall of the machine, has not been
+running its task (a wall-clock rule split a 100-to-1 fan-in's producers off in every run on a
+busy machine, 4-5x slower). Linux advances another thread's CPU clock at the scheduler tick
+(4 ms here), so in practice a job is seen stuck once a tick has charged it STEAL_AFTER.
+New tasks in the global queue (spawned from other threads, or spilled from a full local queue)
+have no owner to wait for and are always taken.
 
 Who notices a stuck owner:
 
@@ -47,7 +51,6 @@ queue lock (runqueue.py).
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from cspy.scheduler.task import Task
@@ -55,17 +58,20 @@ from cspy.scheduler.task import Task
 if TYPE_CHECKING:
     from cspy.scheduler.processor import Processor
 
-__all__ = ["Seeker", "oldest", "STEAL_AFTER", "SPIN_TIME", "SPIN_WATCH_MAX"]
+__all__ = ["Seeker", "oldest", "STEAL_AFTER", "LOOK_GAP", "SPIN_TIME", "SPIN_WATCH_MAX"]
 
-# How much CPU time an owner may run on its new tasks, passing no scheduling point, before another
+# How long an owner may sit on its new tasks, passing no scheduling point, before another
 # processor takes half of them. Chosen by measurement (docs/design.md, "Work sharing"): above the
 # longest stretch without a scheduling point of communicating programs (a producer filling a
 # 128-slot buffer: ~80 us on 3.13t), below a CPU-bound job worth sharing.
-STEAL_AFTER = float(os.environ.get("CSPY_STEAL_AFTER_US", "500")) * 1e-6
+STEAL_AFTER = 500e-6
+
+# The longest gap between two of a spinner's looks at a victim that still counts as watching it.
+LOOK_GAP = 200e-6
 
 # How long a processor with nothing to do keeps looking before it sleeps: about the cost of the
 # sleep-and-wake round trip it saves (ski rental: spin for what blocking would cost).
-SPIN_TIME = float(os.environ.get("CSPY_SPIN_US", "100")) * 1e-6
+SPIN_TIME = 100e-6
 
 # While another processor has new tasks that are not yet stuck, a spinner keeps watching them,
 # but not for longer than this at a time: then it sleeps, and sysmon or the next spawn wakes it.
@@ -83,12 +89,15 @@ def oldest(q: Any) -> object:
 class Seeker:
     """One processor's search for work beyond its own queue. Owner thread only."""
 
-    __slots__ = ("p", "seen", "since", "spin_until", "watch_until", "spun_out", "waiting_work")
+    __slots__ = (
+        "p", "seen", "since", "looked", "spin_until", "watch_until", "spun_out", "waiting_work",
+    )
 
     def __init__(self, p: Processor, nprocs: int) -> None:
         self.p = p
         self.seen = [-1] * nprocs  # each victim's progress at our last look
         self.since = [0.0] * nprocs  # when we first saw that progress
+        self.looked = [0.0] * nprocs  # when we last looked
         self.spin_until = 0.0  # 0: not spinning
         self.watch_until = 0.0
         self.spun_out = False  # spun for the whole budget: the next empty look sleeps
@@ -119,15 +128,18 @@ class Seeker:
         return None
 
     def _stuck(self, v: Processor) -> bool:
-        progress = v.ticks + v.spawned
-        if v.frozen == progress:  # sysmon saw no progress across a whole look
+        progress = v.progress()
+        if v.frozen == progress:  # sysmon saw no progress across its looks
             return True
+        looked = self.p.rt.clock()
         now = v.cpu_time()
         i = v.id
-        if self.seen[i] != progress:
+        # Only what we watched counts: after a gap in our own looks (we slept, or the OS
+        # preempted us) start over.
+        if self.seen[i] != progress or looked - self.looked[i] > LOOK_GAP:
             self.seen[i] = progress
             self.since[i] = now
-            return False
+        self.looked[i] = looked
         return now - self.since[i] >= STEAL_AFTER
 
     def spin(self) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from cspy.scheduler.note import Note
 from cspy.scheduler.steal import oldest
 
 if TYPE_CHECKING:
@@ -45,13 +46,15 @@ FROZEN_LOOKS_SPIN = 4
 class Sysmon:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self._stop = threading.Event()
+        # A note, not a threading.Event: on 3.13t an Event's timed wait ran 10-60 ms late on a
+        # busy machine, and sysmon's looks are the backstop for sharing work (note.py).
+        self._stop = Note()
         self._thread = threading.Thread(target=self._loop, name="cspy-sysmon", daemon=True)
         n = len(rt.ps)
         self._ticks = [-1] * n  # ticks seen at the previous look
         self._since = [0.0] * n  # when those ticks were first seen
         self._report: list[LongRunning | None] = [None] * n
-        self._progress = [-1] * n  # ticks + spawned at the previous look
+        self._progress = [-1] * n  # Processor.progress() at the previous look
         self._head: list[object] = [None] * n  # the oldest new task at the previous look
         self._frozen_looks = [0] * n  # consecutive looks with new tasks and no progress
         # Without the GIL, spinners judge stuck processors by the CPU time they run (steal.py);
@@ -68,6 +71,7 @@ class Sysmon:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        self._stop.close()
 
     def _loop(self) -> None:
         rt = self.rt
@@ -110,7 +114,7 @@ class Sysmon:
     def _share(self, i: int) -> None:
         rt = self.rt
         p = rt.ps[i]
-        progress = p.ticks + p.spawned
+        progress = p.progress()
         head = oldest(p.new)
         if head is None or progress != self._progress[i]:
             self._frozen_looks[i] = 0

@@ -13,9 +13,9 @@ import time
 import pytest
 
 import cspy
-from cspy.scheduler.processor import current_processor
+from cspy.scheduler.processor import Processor, current_processor
 from cspy.scheduler.runtime import Runtime, gil_enabled
-from cspy.scheduler.steal import SPIN_TIME, STEAL_AFTER
+from cspy.scheduler.steal import LOOK_GAP, SPIN_TIME, STEAL_AFTER
 from cspy.scheduler.task import Task
 
 
@@ -29,7 +29,8 @@ class FakeClock:
 
 def runtime_with_new_tasks(n: int) -> tuple[Runtime, FakeClock]:
     """Two processors, not started: P0 holds ``n`` new tasks. Without a thread, a processor's
-    CPU time is the runtime's clock, so the fake clock stands for P0's CPU time."""
+    CPU time is the runtime's clock, so the fake clock stands for P0's CPU time (and P1's
+    wall clock)."""
     clock = FakeClock()
     rt = Runtime(2, seed=1, clock=clock)
     for i in range(n):
@@ -37,47 +38,61 @@ def runtime_with_new_tasks(n: int) -> tuple[Runtime, FakeClock]:
     return rt, clock
 
 
+def look_for(p: Processor, clock: FakeClock, seconds: float) -> Task | None:
+    """``p`` spins for ``seconds`` of the fake clock, looking every 50 us (as a spinner does,
+    more often than LOOK_GAP); the task it stole, or None."""
+    end = clock.now + seconds
+    while True:
+        got = p.seeker.steal()
+        if got is not None or clock.now >= end:
+            return got
+        clock.now += min(50e-6, LOOK_GAP / 2)
+
+
 def test_a_processor_that_keeps_scheduling_keeps_its_new_tasks() -> None:
     rt, clock = runtime_with_new_tasks(4)
     p0, p1 = rt.ps
-    assert p1.seeker.steal() is None  # first look: nothing known about P0 yet
     for _ in range(5):
-        clock.now += STEAL_AFTER * 0.9
+        assert look_for(p1, clock, STEAL_AFTER * 0.9) is None
         p0.ticks += 1  # P0 passed a scheduling point meanwhile
-        assert p1.seeker.steal() is None
     assert len(p0.new) == 4 and p0.steals_out == 0
 
 
 def test_a_stuck_processor_gives_up_half_of_its_new_tasks() -> None:
     rt, clock = runtime_with_new_tasks(4)
     p0, p1 = rt.ps
-    assert p1.seeker.steal() is None
-    clock.now += STEAL_AFTER * 0.9
-    assert p1.seeker.steal() is None, "not stuck for long enough yet"
-    clock.now += STEAL_AFTER * 0.2
-    got = p1.seeker.steal()
+    assert look_for(p1, clock, STEAL_AFTER * 0.9) is None, "not stuck for long enough yet"
+    got = look_for(p1, clock, STEAL_AFTER * 0.3)
     assert got is not None and got.id in {100, 101}
     assert [t.id for t in p0.new] == [102, 103]  # the oldest half moved
     assert len(p1.new) == 1 and p0.steals_out == 2 and p1.steals_in == 2
 
 
-def test_a_spawn_counts_as_progress() -> None:
+def test_a_spawn_or_a_queued_task_counts_as_progress() -> None:
+    rt, clock = runtime_with_new_tasks(2)
+    p0, p1 = rt.ps
+    assert look_for(p1, clock, STEAL_AFTER * 0.9) is None
+    p0.spawned += 1  # main spawning in a loop is not stuck
+    assert look_for(p1, clock, STEAL_AFTER * 0.9) is None
+    p0.seq += 1  # a consumer readying the senders it drains is not stuck
+    assert look_for(p1, clock, STEAL_AFTER * 0.9) is None
+    assert look_for(p1, clock, STEAL_AFTER * 0.3) is not None
+
+
+def test_only_a_watched_stretch_counts() -> None:
+    """A gap in the thief's own looks (it slept, it was preempted) starts the watch over."""
     rt, clock = runtime_with_new_tasks(2)
     p0, p1 = rt.ps
     assert p1.seeker.steal() is None
-    clock.now += STEAL_AFTER * 0.9
-    p0.spawned += 1  # main spawning in a loop is not stuck
+    clock.now += STEAL_AFTER * 2  # not watching meanwhile
     assert p1.seeker.steal() is None
-    clock.now += STEAL_AFTER * 0.9
-    assert p1.seeker.steal() is None
-    clock.now += STEAL_AFTER * 0.2
-    assert p1.seeker.steal() is not None
+    assert look_for(p1, clock, STEAL_AFTER * 1.2) is not None
 
 
 def test_sysmon_mark_makes_new_tasks_stealable_at_once() -> None:
     rt, _ = runtime_with_new_tasks(2)
     p0, p1 = rt.ps
-    p0.frozen = p0.ticks + p0.spawned  # what sysmon writes after a look without progress
+    p0.frozen = p0.progress()  # what sysmon writes after a look without progress
     assert p1.seeker.steal() is not None
     p0.ticks += 1  # the mark is for that progress only
     p0.runqput(Task(200, print, (), {}))
