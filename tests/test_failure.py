@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(cspy.__file__).resolve().parent
 
 # What must not show in the default output: cspy's machinery and runpy's.
-INTERNALS = ("entry.py", "runtime.py", "processor.py", "chan.py", "__main__.py", "runpy", "/cspy/")
+INTERNALS = ("entry.py", "runtime.py", "processor.py", "runner.py", "chan.py", "__main__.py", "runpy", "/cspy/")
 
 DEADLOCK = textwrap.dedent(
     """\
@@ -157,7 +157,7 @@ def test_exception_in_a_task_shows_the_users_frames_and_the_task(tmp_path: Path)
     assert_no_internals(err.replace(HIDDEN_NOTE, ""))
     everything = cspy_run(script, CSPY_TRACEBACK="all")
     assert everything.returncode == 1
-    assert "processor.py" in everything.stderr and "runtime.py" in everything.stderr
+    assert "runner.py" in everything.stderr and "runtime.py" in everything.stderr
     assert "cspy: raised in task 2 ('parser')" in everything.stderr
 
 
@@ -257,9 +257,9 @@ def test_user_traceback_in_process() -> None:
     with pytest.raises(ZeroDivisionError) as info:
         cspy.run(main)
     full = "".join(traceback.format_exception(info.value))
-    assert "processor.py" in full, "the unfiltered traceback has the runner's frame"
+    assert "runner.py" in full, "the unfiltered traceback has the runner's frame"
     text, hidden = user_traceback(info.value)
     assert hidden >= 3
-    assert "processor.py" not in text and "runtime.py" not in text and "entry.py" not in text
+    assert "runner.py" not in text and "runtime.py" not in text and "entry.py" not in text
     assert f'File "{__file__}"' in text and "ZeroDivisionError: division by zero" in text
     assert "cspy: raised in task 2 ('divider')" in text

@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 __all__ = ["dump_runtime", "dump_tasks", "describe"]
 
 # Frames of the scheduler's machinery, the same under every task: the runner greenlet and the
-# switch (processor.py), and park() itself. The blocking call the program made (``sleep``,
+# switch (runner.py, processor.py), and park() itself. The blocking call the program made (``sleep``,
 # ``blocking``, a channel's ``recv``) stays visible, as Go shows ``time.Sleep`` or ``chanrecv``.
-_HIDDEN_FILE = "/cspy/scheduler/processor.py"
+_HIDDEN_FILES = ("/cspy/scheduler/processor.py", "/cspy/scheduler/runner.py")
 _HIDDEN_FN = ("/cspy/scheduler/park.py", "park")
 
 # A task that recursed deeply would drown the dump; Go also cuts stacks (at 100 frames).
@@ -157,7 +157,7 @@ def _stack(task: Task, frames: dict[int, FrameType]) -> list[str]:
 
 
 def _hidden(filename: str, fn: str) -> bool:
-    return filename.endswith(_HIDDEN_FILE) or (filename.endswith(_HIDDEN_FN[0]) and fn == _HIDDEN_FN[1])
+    return filename.endswith(_HIDDEN_FILES) or (filename.endswith(_HIDDEN_FN[0]) and fn == _HIDDEN_FN[1])
 
 
 def _safe_repr(obj: object) -> str:

@@ -9,9 +9,8 @@ One processor per scheduler thread. Everything here runs on that thread unless a
   run the task or touch the owner's queues; it appends to the inbox under ``lock`` and, if the
   owner is idle, sets its ``wake`` event. The owner drains the inbox into its queue.
 - a *hub* greenlet running the scheduling loop (Go's g0 running ``schedule``), and *runner*
-  greenlets that execute tasks. A runner whose task finishes runs the next *new* task itself
-  (greenlet creation maps a fresh stack chunk and costs ~8.5 us; reusing one costs nothing), or
-  waits in a small pool for one.
+  greenlets that execute tasks (runner.py). A runner whose task finishes runs the next *new*
+  task itself, or waits in a small pool for one.
 
 Switching (the only place greenlets are switched besides park/ready's callers):
 a task that parks switches *directly* to the next runnable task of this processor; only when
@@ -47,9 +46,10 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from greenlet import GreenletExit, getcurrent, greenlet
+from greenlet import GreenletExit, getcurrent
 
 from cspy.scheduler.note import Note
+from cspy.scheduler.runner import Runners, Stack
 from cspy.scheduler.runqueue import RunQueue
 from cspy.scheduler.steal import Seeker
 from cspy.scheduler.task import Task, TaskState
@@ -60,31 +60,16 @@ if TYPE_CHECKING:
 
 __all__ = ["Processor", "Stack", "current_processor"]
 
-RUNNING, RUNNABLE, DEAD = TaskState.RUNNING, TaskState.RUNNABLE, TaskState.DEAD
+RUNNING, RUNNABLE = TaskState.RUNNING, TaskState.RUNNABLE
 
 # Every 61st schedule looks at the global queue first, so local work cannot starve it. 61 is
 # Go's number: prime, so it does not fall into step with a program's own periodic patterns.
 GLOBAL_CHECK_INTERVAL = 61
 
-# Finished runner greenlets kept for reuse. Enough for any burst of short tasks; beyond it a
-# finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
-RUNNER_POOL_MAX = 128
-
 _WAIT_MAX = threading.TIMEOUT_MAX
 
 # Ids are handed to processors in blocks so that spawning takes no runtime-wide lock.
 ID_BLOCK = 1024
-
-
-class Stack(greenlet):  # type: ignore[misc]
-    """A greenlet of the scheduler: a processor's hub (``task`` is None) or a task runner."""
-
-    __slots__ = ("p", "task")
-
-    def __init__(self, run: Any, parent: greenlet | None, p: Processor) -> None:
-        super().__init__(run, parent)
-        self.p = p
-        self.task: Task | None = None
 
 
 def _thread_cpu_clock() -> int | None:
@@ -102,7 +87,7 @@ def current_processor() -> Processor | None:
     return getattr(getcurrent(), "p", None)
 
 
-class Processor(RunQueue):
+class Processor(RunQueue, Runners):
     """A processor: run queue, timers, inbox, and the scheduling loop of one thread."""
 
     def __init__(self, rt: Runtime, pid: int, runq_size: int, seed: object) -> None:
@@ -336,81 +321,6 @@ class Processor(RunQueue):
             self.switches += 1
             assert self.hub is not None
             self.hub.switch()
-
-    def _new_runner(self) -> Stack:
-        return Stack(self._runner_main, self.hub, self)
-
-    def _runner_main(self, task: Task) -> None:
-        """Body of a runner greenlet: run tasks, one after another, until the pool is full."""
-        g: Stack = getcurrent()
-        rt = self.rt
-        while True:
-            task.glet = g
-            task.home = self
-            g.task = task
-            self.current = task
-            task.state = RUNNING
-            self.tasks[task.id] = task
-            if self.trace is not None:
-                self.trace.run(task)
-            fn, args, kwargs = task.fn, task.args, task.kwargs
-            task.fn = None
-            task.args = task.kwargs = None  # the task no longer keeps its arguments alive
-            assert fn is not None and args is not None
-            try:
-                # A plain call with positional arguments is inlined by the interpreter; a call
-                # with ``*args`` recurses in C, and that C stack is saved with every parked task.
-                if kwargs:
-                    result = fn(*args, **kwargs)
-                elif len(args) == 1:
-                    result = fn(args[0])
-                elif not args:
-                    result = fn()
-                else:
-                    result = fn(*args)
-            except BaseException as exc:  # a task's exception ends the program, like a panic
-                result = None
-                if rt.stopping:  # killed at shutdown (GreenletExit), or raised while unwinding
-                    self._task_done(g, task)
-                    return
-                rt.fail(task, exc)
-            del fn, args, kwargs
-            self._task_done(g, task)
-            if task is rt.main:
-                rt.main_done(result)
-            del result
-            # Pick the next task. A new one runs right here, in this greenlet.
-            nxt = self.findrunnable_nowait()
-            if nxt is not None and nxt.glet is None:
-                task = nxt
-                continue
-            if len(self.free) >= RUNNER_POOL_MAX:
-                if nxt is not None:
-                    self.runqput(nxt, next=True)
-                return  # the greenlet ends; its parent, the hub, schedules
-            self.free.append(g)
-            self.current = None
-            if nxt is None:
-                assert self.hub is not None
-                task = self.hub.switch()
-            else:
-                self.current = nxt
-                nxt.state = RUNNING
-                assert nxt.glet is not None
-                if self.trace is not None:
-                    self.trace.run(nxt)
-                task = nxt.glet.switch()
-            # Someone switched here with a new task: we were popped from the pool by resume().
-
-    def _task_done(self, g: Stack, task: Task) -> None:
-        if self.trace is not None:
-            self.trace.end(task)
-        task.state = DEAD
-        task.glet = None
-        g.task = None
-        self.tasks.pop(task.id, None)
-        self.finished += 1
-        self.current = None
 
     # ---- the hub ----------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ ends. ``run`` joins every thread it started before returning, so no scheduler th
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -34,6 +33,7 @@ from collections.abc import Callable
 
 from cspy.errors import DeadlockError
 from cspy.scheduler.processor import Processor, Stack
+from cspy.scheduler.procs import check_procs, cpus, default_procs, gil_enabled
 from cspy.scheduler.runqueue import RUNQ_SIZE, GlobalRunQueue
 from cspy.scheduler.sigint import deferred_sigint
 from cspy.scheduler.task import Task, TaskState
@@ -54,43 +54,6 @@ attach_hooks: list[Callable[[Runtime], None]] = []
 def running() -> Runtime | None:
     """The runtime started by ``cspy.run`` that is running now, if any."""
     return _running
-
-
-def gil_enabled() -> bool:
-    is_enabled = getattr(sys, "_is_gil_enabled", None)
-    return True if is_enabled is None else bool(is_enabled())
-
-
-def default_procs() -> int:
-    """``procs`` when ``run`` is not given one: ``CSPY_PROCS``, else 1 with a GIL, else CPUs.
-
-    With the GIL, processors take turns running Python code, and a wake-up between two busy
-    processors waits for the interpreter's switch interval (~5 ms): measured in benchmarks/,
-    one processor is the fastest for every channel workload. Without the GIL they run in
-    parallel, so the default is the number of CPUs this process may use.
-    """
-    env = os.environ.get("CSPY_PROCS", "").strip()
-    if env:
-        try:
-            n = int(env)
-        except ValueError:
-            raise ValueError(f"CSPY_PROCS must be a positive integer, got {env!r}") from None
-        if n < 1:
-            raise ValueError(f"CSPY_PROCS must be a positive integer, got {env!r}")
-        return n
-    if gil_enabled():
-        return 1
-    return _cpus()
-
-
-def check_procs(procs: object) -> int:
-    if procs is None:
-        return default_procs()
-    if isinstance(procs, bool) or not isinstance(procs, int):
-        raise TypeError(f"procs must be an int >= 1 or None, got {procs!r}")
-    if procs < 1:
-        raise ValueError(f"procs must be >= 1, got {procs}")
-    return procs
 
 
 @dataclass
@@ -122,7 +85,7 @@ class Runtime:
         # Spinning (steal.py): only without the GIL, with someone to share with, and never more
         # threads running or spinning than CPUs.
         self.spin = procs > 1 and not gil_enabled()
-        self.ncpu = _cpus()
+        self.ncpu = cpus()
         self.nmspinning = 0  # processors spinning now (under lock)
         self.pending_ops = 0
         self.stopping = False
@@ -412,13 +375,6 @@ def _processor_thread(p: Processor) -> None:
     hub = Stack(p.hub_main, None, p)
     p.hub = hub
     hub.switch()
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _snapshot(d: dict[int, Task]) -> list[Task]:

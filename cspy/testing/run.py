@@ -26,7 +26,8 @@ from typing import Any, TypeVar
 from cspy.scheduler import testpoint
 from cspy.scheduler import runtime as _runtime
 from cspy.scheduler.park import current_task, park
-from cspy.scheduler.runtime import Runtime, check_procs
+from cspy.scheduler.procs import check_procs
+from cspy.scheduler.runtime import Runtime
 from cspy.scheduler.task import WaitReason
 from cspy.testing.bubble import Bubble
 from cspy.testing.clock import VirtualClock

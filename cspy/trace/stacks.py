@@ -18,7 +18,12 @@ Stack = tuple[Frame, ...]
 # Go records at most 128 frames per profile sample (runtime/mprof.go, maxProfStackDepth).
 MAX_DEPTH = 128
 
-_HIDDEN_SUFFIX = ("/cspy/scheduler/processor.py", "/cspy/trace/hook.py", "/cspy/trace/recorder.py")
+_HIDDEN_SUFFIX = (
+    "/cspy/scheduler/processor.py",
+    "/cspy/scheduler/runner.py",
+    "/cspy/trace/hook.py",
+    "/cspy/trace/recorder.py",
+)
 _PARK = "/cspy/scheduler/park.py"
 
 _cache: dict[tuple[str, str], bool] = {}

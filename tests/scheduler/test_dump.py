@@ -88,7 +88,8 @@ def test_dump_lists_every_task_with_its_wait_reason_and_stack(procs: int) -> Non
     lines = recv_block.splitlines()
     assert lines.index("  wait_on_recv(...)") > 0 and lines[1].startswith("  waiting on")
     assert any(re.fullmatch(r"      .*test_dump\.py:\d+", ln) for ln in lines)
-    assert "/cspy/scheduler/processor.py" not in dump and "  park(...)" not in dump
+    assert "/cspy/scheduler/processor.py" not in dump and "/cspy/scheduler/runner.py" not in dump
+    assert "  park(...)" not in dump
     main_block = block(dump, 1)
     assert main_block.splitlines()[1].strip().endswith("main(...)"), "the caller's frame is the top of main"
 

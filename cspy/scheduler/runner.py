@@ -1,0 +1,134 @@
+"""Runner greenlets: the stacks tasks run on, and a finished task's runner starting the next.
+
+Mixed into ``Processor`` (processor.py), like the run queue; everything here runs on the
+processor's own thread. A task has no greenlet until it first runs: then the hub hands it a
+*runner*, a greenlet from the processor's pool or a new one. A runner whose task finishes runs
+the next *new* task itself, right there (creating a greenlet maps a fresh stack chunk and costs
+~8.5 us; reusing one costs nothing), or waits in the pool (at most RUNNER_POOL_MAX) for one.
+
+Only the hub creates runners: a new greenlet starts at the recursion depth of the greenlet that
+starts it, so runners started from runners would nest ever deeper.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from greenlet import getcurrent, greenlet
+
+from cspy.scheduler.task import Task, TaskState
+
+if TYPE_CHECKING:
+    from cspy.scheduler.processor import Processor
+    from cspy.scheduler.runtime import Runtime
+
+__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX"]
+
+RUNNING, DEAD = TaskState.RUNNING, TaskState.DEAD
+
+# Finished runner greenlets kept for reuse. Enough for any burst of short tasks; beyond it a
+# finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
+RUNNER_POOL_MAX = 128
+
+
+class Stack(greenlet):  # type: ignore[misc]
+    """A greenlet of the scheduler: a processor's hub (``task`` is None) or a task runner."""
+
+    __slots__ = ("p", "task")
+
+    def __init__(self, run: Any, parent: greenlet | None, p: Processor) -> None:
+        super().__init__(run, parent)
+        self.p = p
+        self.task: Task | None = None
+
+
+class Runners:
+    """The runner half of a processor. Owner thread only."""
+
+    if TYPE_CHECKING:  # provided by Processor
+        rt: Runtime
+        hub: Stack | None
+        free: list[Stack]
+        tasks: dict[int, Task]
+        current: Task | None
+        finished: int
+        trace: Any
+
+        def findrunnable_nowait(self) -> Task | None: ...
+
+        def runqput(self, task: Task, next: bool = False) -> None: ...
+
+    def _new_runner(self) -> Stack:
+        return Stack(self._runner_main, self.hub, self)  # type: ignore[arg-type]
+
+    def _runner_main(self, task: Task) -> None:
+        """Body of a runner greenlet: run tasks, one after another, until the pool is full."""
+        g: Stack = getcurrent()
+        rt = self.rt
+        while True:
+            task.glet = g
+            task.home = self  # type: ignore[assignment]  # self is a Processor
+            g.task = task
+            self.current = task
+            task.state = RUNNING
+            self.tasks[task.id] = task
+            if self.trace is not None:
+                self.trace.run(task)
+            fn, args, kwargs = task.fn, task.args, task.kwargs
+            task.fn = None
+            task.args = task.kwargs = None  # the task no longer keeps its arguments alive
+            assert fn is not None and args is not None
+            try:
+                # A plain call with positional arguments is inlined by the interpreter; a call
+                # with ``*args`` recurses in C, and that C stack is saved with every parked task.
+                if kwargs:
+                    result = fn(*args, **kwargs)
+                elif len(args) == 1:
+                    result = fn(args[0])
+                elif not args:
+                    result = fn()
+                else:
+                    result = fn(*args)
+            except BaseException as exc:  # a task's exception ends the program, like a panic
+                result = None
+                if rt.stopping:  # killed at shutdown (GreenletExit), or raised while unwinding
+                    self._task_done(g, task)
+                    return
+                rt.fail(task, exc)
+            del fn, args, kwargs
+            self._task_done(g, task)
+            if task is rt.main:
+                rt.main_done(result)
+            del result
+            # Pick the next task. A new one runs right here, in this greenlet.
+            nxt = self.findrunnable_nowait()
+            if nxt is not None and nxt.glet is None:
+                task = nxt
+                continue
+            if len(self.free) >= RUNNER_POOL_MAX:
+                if nxt is not None:
+                    self.runqput(nxt, next=True)
+                return  # the greenlet ends; its parent, the hub, schedules
+            self.free.append(g)
+            self.current = None
+            if nxt is None:
+                assert self.hub is not None
+                task = self.hub.switch()
+            else:
+                self.current = nxt
+                nxt.state = RUNNING
+                assert nxt.glet is not None
+                if self.trace is not None:
+                    self.trace.run(nxt)
+                task = nxt.glet.switch()
+            # Someone switched here with a new task: we were popped from the pool by resume().
+
+    def _task_done(self, g: Stack, task: Task) -> None:
+        if self.trace is not None:
+            self.trace.end(task)
+        task.state = DEAD
+        task.glet = None
+        g.task = None
+        self.tasks.pop(task.id, None)
+        self.finished += 1
+        self.current = None
