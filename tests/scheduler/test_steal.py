@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,26 @@ from cspy.scheduler.processor import Processor, current_processor
 from cspy.scheduler.runtime import Runtime, gil_enabled
 from cspy.scheduler.steal import LOOK_GAP, SPIN_TIME, STEAL_AFTER
 from cspy.scheduler.task import Task
+
+
+_built: list[Runtime] = []
+
+
+def runtime(*args: Any, **kwargs: Any) -> Runtime:
+    """A Runtime that is never run; the fixture below closes its processors' notes (their fds),
+    as ``run`` would, so no test leaves descriptors for the garbage collector to close later,
+    inside another test's fd count."""
+    rt = Runtime(*args, **kwargs)
+    _built.append(rt)
+    return rt
+
+
+@pytest.fixture(autouse=True)
+def close_built_runtimes() -> Iterator[None]:
+    yield
+    while _built:
+        for p in _built.pop().ps:
+            p.wake.close()
 
 
 class FakeClock:
@@ -32,7 +54,7 @@ def runtime_with_new_tasks(n: int) -> tuple[Runtime, FakeClock]:
     CPU time is the runtime's clock, so the fake clock stands for P0's CPU time (and P1's
     wall clock)."""
     clock = FakeClock()
-    rt = Runtime(2, seed=1, clock=clock)
+    rt = runtime(2, seed=1, clock=clock)
     for i in range(n):
         rt.ps[0].runqput(Task(100 + i, print, (), {}))
     return rt, clock
@@ -101,12 +123,12 @@ def test_sysmon_mark_makes_new_tasks_stealable_at_once() -> None:
 
 
 def test_spinning_only_without_the_gil_and_with_a_peer() -> None:
-    assert Runtime(1).spin is False
-    assert Runtime(2).spin is (not gil_enabled())
+    assert runtime(1).spin is False
+    assert runtime(2).spin is (not gil_enabled())
 
 
 def test_spinners_are_bounded_by_busy_processors_and_cpus() -> None:
-    rt = Runtime(4)
+    rt = runtime(4)
     rt.spin = True
     rt.ncpu = 2
     p0, p1, p2, p3 = rt.ps
@@ -119,7 +141,7 @@ def test_spinners_are_bounded_by_busy_processors_and_cpus() -> None:
 
 
 def test_wakep_wakes_nobody_while_a_processor_spins() -> None:
-    rt = Runtime(3)
+    rt = runtime(3)
     rt.spin = True
     p0, p1, p2 = rt.ps
     rt.idle = [p2]
@@ -133,7 +155,7 @@ def test_wakep_wakes_nobody_while_a_processor_spins() -> None:
 
 def test_spinning_ends_after_its_budget() -> None:
     clock = FakeClock()
-    rt = Runtime(2, clock=clock)
+    rt = runtime(2, clock=clock)
     rt.spin = True
     p1 = rt.ps[1]
     s = p1.seeker
