@@ -286,14 +286,18 @@ class Runtime:
                     fn()
                 if self.netpoll is not None:
                     self.netpoll.close()
-                for p in self.ps:
-                    p.wake.close()
+                self.close()
         failure, self.failure = self.failure, None
         if failure is None and self.interrupted:  # Ctrl-C after sysmon's last look
             failure = KeyboardInterrupt()
         if failure is not None:
             raise failure
         return self.result
+
+    def close(self) -> None:
+        """Release the processors' wake-up descriptors (``run_main`` does, at its end)."""
+        for p in self.ps:
+            p.wake.close()
 
     def start(self) -> None:
         global _running
@@ -360,7 +364,11 @@ def run(
     if not callable(main):
         raise TypeError(f"cspy.run() needs a callable main, got {main!r}")
     rt = Runtime(check_procs(procs), seed=seed)
-    rt.start()
+    try:
+        rt.start()
+    except BaseException:
+        rt.close()  # it never ran: its processors' notes are closed here, not by the collector
+        raise
     try:
         for attach in attach_hooks:
             attach(rt)

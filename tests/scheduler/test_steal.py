@@ -37,8 +37,7 @@ def runtime(*args: Any, **kwargs: Any) -> Runtime:
 def close_built_runtimes() -> Iterator[None]:
     yield
     while _built:
-        for p in _built.pop().ps:
-            p.wake.close()
+        _built.pop().close()
 
 
 class FakeClock:
