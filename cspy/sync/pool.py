@@ -115,17 +115,24 @@ class Pool(Generic[T]):
         self._victim: list[T] = []  # under _lock
         self._epoch = _epoch  # the shared list's, under _lock
 
+    def _local(self) -> _Local | None:
+        """This processor's cache, aged to the current epoch; None outside a processor."""
+        p = current_processor()
+        if p is None:
+            return None
+        ref, locals_ = self._state
+        if ref is None or ref() is not p.rt:
+            locals_ = self._attach(p.rt)
+        loc = locals_[p.id]
+        if loc.epoch != _epoch:
+            loc.age(_epoch)
+        return loc
+
     def get(self) -> T | None:
         """A cached object, else ``new()``, else None. Any thread; takes no lock when this
         processor has one cached."""
-        p = current_processor()
-        if p is not None:
-            ref, locals_ = self._state
-            if ref is None or ref() is not p.rt:
-                locals_ = self._attach(p.rt)
-            loc = locals_[p.id]
-            if loc.epoch != _epoch:
-                loc.age(_epoch)
+        loc = self._local()
+        if loc is not None:
             items = loc.items
             if items:
                 return items.pop()  # type: ignore[no-any-return]
@@ -145,14 +152,8 @@ class Pool(Generic[T]):
         cache has room."""
         if x is None:
             return
-        p = current_processor()
-        if p is not None:
-            ref, locals_ = self._state
-            if ref is None or ref() is not p.rt:
-                locals_ = self._attach(p.rt)
-            loc = locals_[p.id]
-            if loc.epoch != _epoch:
-                loc.age(_epoch)
+        loc = self._local()
+        if loc is not None:
             items = loc.items
             if len(items) < LOCAL_CAP:
                 items.append(x)
