@@ -15,6 +15,8 @@
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
+from cspy import build as _build  # first: it decides compiled or pure before a hot module loads
+
 from cspy.errors import ChannelClosed, DeadlockError
 from cspy.scheduler import (
     Stats,

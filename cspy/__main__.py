@@ -78,6 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     return 2  # not reached: error() exits
 
 
+def _version() -> str:
+    """``cspy 0.1.0 (compiled: ...) on CPython 3.13.5, GIL off``: which build runs, and where."""
+    from cspy import build
+
+    gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+    impl = f"{sys.implementation.name} {sys.version.split()[0]}"
+    return f"cspy {cspy.__version__} ({build.BUILD}: {build.REASON}) on {impl}, GIL {'on' if gil else 'off'}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cspy",
@@ -85,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"cspy {cspy.__version__}")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="run a Python script that calls cspy.run (see: cspy run --help)", add_help=False)
     sub.add_parser("examples", help="the example gallery (see: cspy examples --help)", add_help=False)

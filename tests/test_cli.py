@@ -61,7 +61,7 @@ def test_help_and_version() -> None:
         assert word in h.stdout
     assert cspy_cmd().stdout == h.stdout, "no command: the help"
     v = cspy_cmd("--version")
-    assert v.returncode == 0 and v.stdout.strip() == f"cspy {cspy.__version__}"
+    assert v.returncode == 0 and v.stdout.startswith(f"cspy {cspy.__version__} ({cspy.build.BUILD}: ")
     r = cspy_cmd("run", "--help")
     assert r.returncode == 0 and "--procs N" in r.stdout and "--schedtrace MS" in r.stdout and "--live" in r.stdout
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from cspy.build import BUILD
 from cspy.scheduler.runtime import LongRunning, Runtime, running
 from cspy.scheduler.task import TaskState
 
@@ -66,6 +67,7 @@ class Stats:
     long_running_recent: list[LongRunning] = field(default_factory=list)
     spinning: int = 0  # processors spinning now
     handoffs: int = 0  # cross-processor wake-ups since the start (total of ``handoffs_in``)
+    build: str = BUILD  # "compiled" or "pure": which build of the hot path runs (cspy/build.py)
 
 
 def _info(task: object) -> TaskInfo | None:

@@ -1,0 +1,27 @@
+# Cython declarations for task.py (read cspy/build.py): the compiled Task is a C struct whose
+# fields the compiled scheduler and channels read directly. Every field stays public, so the
+# pure modules (stats, dump, trace, testing) see the same attributes as in pure Python.
+# ``system`` and ``obs`` exist here from the start (None): C fields cannot be unset, and every
+# reader uses getattr(task, name, default), which None satisfies.
+cimport cython
+
+cdef object _NEW
+
+@cython.final
+cdef class Task:
+    cdef public object id
+    cdef public object _name
+    cdef public object fn, args, kwargs
+    cdef public object state
+    cdef public object reason
+    cdef public double wait_since
+    cdef public object waiting_on
+    cdef public object home
+    cdef public object glet
+    cdef public long long seq
+    cdef public object val
+    cdef public bint ok
+    cdef public object wprev, wnext
+    cdef public object system
+    cdef public object obs
+    cdef object __weakref__
