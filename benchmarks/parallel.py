@@ -164,6 +164,26 @@ def relay_cspy(n: int, procs: int) -> Measurement:
     return _run(main, procs)
 
 
+def threads_cpu(n: int, threads: int) -> Measurement:
+    """The ceiling for the CPU-bound shapes: the same ``n`` jobs split over plain threads, no
+    scheduler and no channels. On a shared machine two threads rarely run 2x one; the cspy rows
+    are judged against procs=1, and this row says what the machine allowed in the same run."""
+    import threading
+
+    def work(k: int) -> None:
+        for _ in range(k):
+            cpu_job(JOB)
+
+    share = [n // threads + (i < n % threads) for i in range(threads)]
+    pool = [threading.Thread(target=work, args=(k,)) for k in share]
+    t0 = perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return {"total": perf_counter() - t0, "ops": n}
+
+
 # ---- communication-bound shapes -------------------------------------------------------------
 
 
@@ -245,15 +265,17 @@ def pingpong_cspy(n: int, procs: int) -> Measurement:
 # ---- the workloads ------------------------------------------------------------------------------
 
 _P1, _P2, _P4 = "cspy procs=1", "cspy procs=2", "cspy procs=4"
+_T2 = "2 plain threads"
 _CHAN = ("cspy:Chan",)
 
 
-def _impls(fn: Any) -> tuple[Impl, ...]:
-    return (
+def _impls(fn: Any, cpu: bool) -> tuple[Impl, ...]:
+    impls = (
         Impl(_P1, fn, {"procs": 1}, requires=_CHAN),
         Impl(_P2, fn, {"procs": 2}, requires=_CHAN),
         Impl(_P4, fn, {"procs": 4}, requires=_CHAN),
     )
+    return impls + (Impl(_T2, threads_cpu, {"threads": 2}),) if cpu else impls
 
 
 def _cpu_target() -> Target | None:
@@ -273,7 +295,7 @@ def _shape(name: str, title: str, fn: Any, n: int, quick_n: int, cpu: bool) -> W
         title=title,
         n=n,
         quick_n=quick_n,
-        impls=_impls(fn),
+        impls=_impls(fn, cpu),
         baseline=_P1,
         target=_cpu_target() if cpu else _comm_target(),
         warmup=not cpu,  # a CPU-bound warm-up only doubles the run; nothing in it needs warming
