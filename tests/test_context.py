@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import cspy
-from cspy import context
+from cspy import context, testing
 from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
 from tests.stress.util import wait_parked
@@ -88,18 +88,19 @@ def test_cancelling_a_child_leaves_parent_and_siblings_alone() -> None:
 
 @pytest.mark.parametrize("procs", PROCS)
 def test_timeout_expires_with_deadline_exceeded(procs: int) -> None:
-    def main() -> tuple[bool, bool, bool]:
-        start = cspy.scheduler.now()
-        ctx, cancel = context.with_timeout(context.background(), 0.02)
+    # Virtual time: the timeout fires exactly 2 s after it was armed, and not before.
+    def main() -> tuple[bool, bool, float, float | None]:
+        cspy.sleep(1)
+        ctx, cancel = context.with_timeout(context.background(), 2)
         child, _ = context.with_cancel(ctx)
+        cspy.sleep(1.5)
+        assert child.err() is None and ctx.err() is None, "expired before its deadline"
         child.done().recv_ok()
         cancel()
-        dl = ctx.deadline()
-        assert dl is not None and dl >= start + 0.02
         err = child.err()
-        return isinstance(err, context.DeadlineExceeded), isinstance(err, TimeoutError), cspy.scheduler.now() >= dl
+        return isinstance(err, context.DeadlineExceeded), isinstance(err, TimeoutError), cspy.now(), ctx.deadline()
 
-    assert cspy.run(main, procs=procs) == (True, True, True)
+    assert testing.run(main, procs=procs) == (True, True, 3.0, 3.0)
 
 
 def test_early_cancel_releases_the_timer() -> None:
@@ -122,17 +123,22 @@ def test_early_cancel_releases_the_timer() -> None:
 
 def test_deadline_rules() -> None:
     def main() -> list[object]:
-        now = cspy.scheduler.now()
-        outer, c1 = context.with_deadline(context.background(), now + 10)
-        inner, c2 = context.with_deadline(outer, now + 100)  # later than the parent's: inherits
-        past, c3 = context.with_deadline(context.background(), now - 1)  # already passed
-        out = [inner.deadline() == outer.deadline(), type(past.err()), outer.err()]
+        cspy.sleep(5)
+        outer, c1 = context.with_deadline(context.background(), 15)
+        inner, c2 = context.with_deadline(outer, 105)  # later than the parent's: inherits
+        past, c3 = context.with_deadline(context.background(), 4)  # already passed
+        out = [inner.deadline(), type(past.err()), outer.err()]
         past.done().recv_ok()
+        out.append(cspy.now())  # at once
+        inner.done().recv_ok()
+        out += [cspy.now(), type(inner.err()), type(outer.err())]
         for c in (c1, c2, c3):
             c()
         return out
 
-    assert cspy.run(main, procs=1) == [True, context.DeadlineExceeded, None]
+    assert testing.run(main) == [
+        15.0, context.DeadlineExceeded, None, 5.0, 15.0, context.DeadlineExceeded, context.DeadlineExceeded
+    ]
 
 
 def test_values_are_inherited_and_shadowed() -> None:
