@@ -123,11 +123,11 @@ class Limiter:
         >>> from cspy.x import rate
 
         >>> def main():
-        ...     lim = rate.Limiter(100, burst=1, clock=lambda: 0.0)  # a frozen clock: exact delays
+        ...     lim = rate.Limiter(100, burst=1)
         ...     lim.allow()
         ...     r = lim.reserve()  # on credit: the next token is 1/100 s away
         ...     return r.ok, r.delay()
-        >>> cspy.run(main)
+        >>> cspy.testing.run(main)  # virtual time stands still while main runs: exact delays
         (True, 0.01)
         """
         _check_n(n, "reserve")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import cspy
+from cspy import testing
 from cspy.x import breaker
 from cspy.x.breaker import State
 
@@ -100,15 +101,19 @@ def test_misuse() -> None:
 
 
 def test_under_runtime_clock() -> None:
+    # The breaker reads the runtime clock (cspy.now): in virtual time its timeout is exact.
     def main() -> list[str]:
-        b = breaker.CircuitBreaker(1, 0.01)
+        cspy.sleep(5)
+        b = breaker.CircuitBreaker(1, 0.5)
         with pytest.raises(ConnectionError):
             b.call(fail)
         s1 = str(b.state)
-        cspy.sleep(0.02)
-        return [s1, str(b.state), b.call(lambda: "ok"), str(b.state)]
+        cspy.sleep(0.25)
+        s2 = str(b.state)
+        cspy.sleep(0.25)  # exactly the open timeout since the failure
+        return [s1, s2, str(b.state), b.call(lambda: "ok"), str(b.state)]
 
-    assert cspy.run(main, procs=1) == ["open", "half-open", "ok", "closed"]
+    assert testing.run(main) == ["open", "open", "half-open", "ok", "closed"]
 
 
 @pytest.mark.parametrize("procs", [1, 2])

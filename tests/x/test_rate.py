@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import pytest
 
 import cspy
-from cspy import context
+from cspy import context, testing
 from cspy.x import rate
-from cspy.scheduler import WaitReason
 from tests.conftest import PROCS
-from tests.stress.util import wait_parked
 
 
 class FakeClock:
@@ -62,77 +59,71 @@ def test_infinite_rate_and_zero_rate() -> None:
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("procs", PROCS)
-def test_wait_never_admits_faster_than_the_rate(procs: int) -> None:
-    # Four tasks wait for N tokens in all. The k-th admission (in clock order, from 0) needs
-    # k + 1 tokens, and the bucket starts with ``burst`` of them: it cannot happen before
-    # start + (k + 1 - burst) / rate. A late machine only makes admissions later, so the bound
-    # holds however loaded it is; every wait must return exactly once.
-    r, burst, n, workers = 200.0, 2, 40, 4
+def test_wait_admits_exactly_at_the_rate(procs: int) -> None:
+    # Four tasks wait for N tokens in all, in virtual time. The k-th admission (in clock order,
+    # from 0) needs k + 1 tokens, and the bucket starts with ``burst`` of them: it happens at
+    # exactly start + max(0, k + 1 - burst) / rate -- not earlier, and not later. Every wait
+    # returns exactly once. (A rate of 8/s keeps every instant a binary-exact float.)
+    r, burst, n, workers = 8.0, 2, 40, 4
 
-    def main() -> tuple[float, list[float]]:
-        start = cspy.scheduler.now()
+    def main() -> list[float]:
+        cspy.sleep(10)  # start away from 0, so that an absolute time read as a duration shows
         lim = rate.Limiter(r, burst)
         left = cspy.AtomicInt(n)
-        times: list[float] = []
-        lock = threading.Lock()
+        times = cspy.Chan[float](n)
         wg = cspy.WaitGroup()
 
         def worker() -> None:
             while left.add(-1) >= 0:
                 lim.wait()
-                t = cspy.scheduler.now()
-                with lock:
-                    times.append(t)
-            wg.done()
+                times.send(cspy.now())
 
         for _ in range(workers):
-            wg.add(1)
-            cspy.go(worker)
+            wg.go(worker)
         wg.wait()
-        return start, sorted(times)
+        times.close()
+        return sorted(times)
 
-    start, times = cspy.run(main, procs=procs)
-    assert len(times) == n
-    early = [
-        (k, t - start) for k, t in enumerate(times) if t < start + (k + 1 - burst) / r - 1e-9
-    ]
-    assert not early, f"admitted ahead of the rate (index, seconds after start): {early[:5]}"
+    assert testing.run(main, procs=procs) == [10 + max(0, k + 1 - burst) / r for k in range(n)]
 
 
 def test_wait_with_context_cancel_and_deadline() -> None:
-    # One token per 1000 s: a stall of this machine (seconds at worst) moves the delays below
-    # far less than the interval they are compared with.
+    # Virtual time, one token per 1000 s: every delay below is exact.
     interval = 1000.0
 
-    def main() -> list[str]:
-        out = []
+    def main() -> list[object]:
+        cspy.sleep(10)
+        out: list[object] = []
         lim = rate.Limiter(1 / interval, 1)
         assert lim.allow()
         ctx, cancel = context.with_cancel(context.background())
-        me = cspy.current_task()
-        # Cancel only once the wait below has reserved its token and parked in its select.
-        cspy.go(lambda: (wait_parked(me, WaitReason.SELECT), cancel()))
+        # Cancel once the wait below has reserved its token and parked in its select (wait()
+        # returns when every other task is blocked).
+        cspy.go(lambda: (testing.wait(), cancel()))
         try:
-            lim.wait(ctx)  # the next token is 1000 s away: cancelled first
+            lim.wait(ctx)  # the next token is 1000 s away: cancelled first, at once
         except context.Canceled:
-            out.append("canceled")
+            out += ["canceled", cspy.now()]
         # The cancelled wait gave its token back: the next reservation is one interval away,
         # not two.
-        delay = lim.reserve().delay()
-        out.append("one interval" if interval - 100 < delay <= interval else f"delay {delay}")
-        short, c2 = context.with_timeout(context.background(), 0.05)
+        out.append(lim.reserve().delay())
+        short, c2 = context.with_timeout(context.background(), 1999.5)
         try:
-            lim.wait(short)  # needs ~2000 s: fails at once, without waiting
+            lim.wait(short)  # needs 2000 s, half a second more: fails at once, without waiting
         except context.DeadlineExceeded as exc:
-            out.append("deadline" if "would exceed" in str(exc) else str(exc))
+            out += ["deadline" if "would exceed" in str(exc) else str(exc), cspy.now()]
         c2()
         try:
             lim.wait(ctx)  # already cancelled
         except context.Canceled:
             out.append("already canceled")
+        enough, c3 = context.with_timeout(context.background(), 2001)
+        lim.wait(enough)  # long enough: admitted 2000 s on, 1 s before its deadline
+        out.append(cspy.now())
+        c3()
         return out
 
-    assert cspy.run(main, procs=1) == ["canceled", "one interval", "deadline", "already canceled"]
+    assert testing.run(main) == ["canceled", 10.0, interval, "deadline", 10.0, "already canceled", 2010.0]
 
 
 def test_wait_misuse() -> None:
