@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import cspy
+from cspy import testing
 from tests.conftest import PROCS
 
 pytestmark = pytest.mark.timeout(60)
@@ -44,22 +45,24 @@ def test_recv_on_closed_fires_with_ok_false(procs: int) -> None:
 
 @pytest.mark.parametrize("procs", PROCS)
 def test_blocking_select_woken_by_sender_receiver_and_close(procs: int) -> None:
-    def main() -> list[tuple[int, Any, bool]]:
+    # Virtual time: each waker sleeps 1 s, which passes only once the select is parked, so every
+    # select here really blocks and is woken (each returns exactly 1 s after the previous one).
+    def main() -> list[object]:
         a, b, c = cspy.Chan[int](), cspy.Chan[int](), cspy.Chan[int]()
-        out = []
-        cspy.go(lambda: (cspy.sleep(0.01), b.send(5)))
-        out.append(cspy.select(cspy.Recv(a), cspy.Recv(b)))
+        out: list[object] = []
+        cspy.go(lambda: (cspy.sleep(1), b.send(5)))
+        out += [cspy.select(cspy.Recv(a), cspy.Recv(b)), cspy.now()]
         got = cspy.Chan[int](1)
-        cspy.go(lambda: (cspy.sleep(0.01), got.send(a.recv())))
-        out.append(cspy.select(cspy.Send(a, 8), cspy.Recv(c)))
+        cspy.go(lambda: (cspy.sleep(1), got.send(a.recv())))
+        out += [cspy.select(cspy.Send(a, 8), cspy.Recv(c)), cspy.now()]
         assert got.recv() == 8
-        cspy.go(lambda: (cspy.sleep(0.01), c.close()))
-        out.append(cspy.select(cspy.Recv(a), cspy.Recv(c)))
+        cspy.go(lambda: (cspy.sleep(1), c.close()))
+        out += [cspy.select(cspy.Recv(a), cspy.Recv(c)), cspy.now()]
         # no sudog is left behind on any channel
         assert all(ch.waiting_senders == ch.waiting_receivers == 0 for ch in (a, b, c))
         return out
 
-    assert cspy.run(main, procs=procs) == [(1, 5, True), (0, None, True), (1, None, False)]
+    assert testing.run(main, procs=procs) == [(1, 5, True), 1.0, (0, None, True), 2.0, (1, None, False), 3.0]
 
 
 @pytest.mark.parametrize("procs", PROCS)
@@ -94,11 +97,12 @@ def test_send_case_on_closed_channel_raises_when_selected(procs: int) -> None:
             cspy.select(cspy.Send(a, 1))
         # closed while the select waits
         b = cspy.Chan[int]()
-        cspy.go(lambda: (cspy.sleep(0.01), b.close()))
+        cspy.go(lambda: (cspy.sleep(1), b.close()))  # virtual time: once the select is parked
         with pytest.raises(cspy.ChannelClosed, match="closed while waiting"):
             cspy.select(cspy.Send(b, 1), cspy.Recv(cspy.Chan[int]()))
+        assert cspy.now() == 1.0
 
-    cspy.run(main, procs=procs)
+    testing.run(main, procs=procs)
 
 
 @pytest.mark.parametrize("procs", PROCS)
@@ -113,12 +117,13 @@ def test_same_channel_in_several_cases(procs: int) -> None:
             seen.add(i)
         # blocking with one channel in a send and a receive case: another task completes one
         b = cspy.Chan[int]()
-        cspy.go(lambda: (cspy.sleep(0.01), b.send(4)))
+        cspy.go(lambda: (cspy.sleep(1), b.send(4)))  # virtual time: once the select is parked
         assert cspy.select(cspy.Send(b, 1), cspy.Recv(b), cspy.Recv(b)) in [(1, 4, True), (2, 4, True)]
+        assert cspy.now() == 1.0
         assert b.waiting_senders == b.waiting_receivers == 0
         return seen
 
-    assert cspy.run(main, procs=procs) == {0, 1}
+    assert testing.run(main, procs=procs) == {0, 1}
 
 
 @pytest.mark.parametrize("procs", PROCS)
