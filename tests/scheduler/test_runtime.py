@@ -10,6 +10,7 @@ import time
 import pytest
 
 import cspy
+from cspy import testing
 from cspy.scheduler import Runtime, WaitReason, running
 from tests.conftest import PROCS
 from tests.stress.util import settle, wait_parked
@@ -253,6 +254,24 @@ def test_timers_fire_in_deadline_order_never_early(procs: int) -> None:
         deadlines = [deadline for _, deadline, _ in out]
         for a, b in zip(deadlines, deadlines[1:]):
             assert a <= b + 0.001, f"woke out of deadline order: {out}"
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_timers_fire_in_deadline_order_at_exact_instants(procs: int) -> None:
+    # The same sleepers in virtual time (cspy.testing): each wakes exactly at its deadline, and
+    # in deadline order, on every processor count -- no tolerance for a loaded machine needed.
+    delays = [5, 1, 3, 0.125, 2, 4, 0.5, 1 + 2**-10]  # two deadlines ~1 ms apart
+
+    def main() -> list[tuple[float, float]]:
+        out = cspy.Chan[tuple[float, float]](len(delays))
+        wg = cspy.WaitGroup()
+        for d in delays:
+            wg.go(lambda d=d: (cspy.sleep(d), out.send((d, cspy.now()))))
+        wg.wait()
+        out.close()
+        return list(out)
+
+    assert testing.run(main, procs=procs) == [(d, float(d)) for d in sorted(delays)]
 
 
 def test_sleep_zero_or_negative_yields_and_bad_input() -> None:
