@@ -15,16 +15,21 @@ import pytest
 import cspy
 from cspy import build
 
-_ROOT = Path(__file__).parent
+# Where cspy is imported from: this tree (editable install), or site-packages when the wheel lane
+# (.ci/gil313.sh) loads this file as a plugin to run the installed package's doctests.
+_ROOT = Path(build.__file__).resolve().parent.parent
 _COMPILED_SOURCES = (
     {_ROOT.joinpath(*name.split(".")).with_suffix(".py") for name in build.COMPILED}
     if build.BUILD == "compiled"
     else set()
 )
+_NAMES = {path.name for path in _COMPILED_SOURCES}
 
 
 def pytest_ignore_collect(collection_path: Path) -> bool | None:
-    return True if collection_path in _COMPILED_SOURCES else None
+    if collection_path.name in _NAMES and collection_path.resolve() in _COMPILED_SOURCES:
+        return True
+    return None
 
 
 @pytest.fixture(autouse=True)

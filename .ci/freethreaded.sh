@@ -13,25 +13,38 @@
 #      built from source at a pinned version known to keep the GIL off:
 #      a prebuilt greenlet wheel that does not declare free-threading
 #      support re-enables the GIL (and with PYTHON_GIL=0 it crashes).
-#   3. Installs the project itself (editable, no deps) from this tree.
+#      The venv also holds the build requirements (pyproject's
+#      build-system.requires, greenlet at the same pin), because:
+#   3. Installs the project itself (editable, no deps) from this tree with
+#      --no-build-isolation, so Cython compiles the hot path against the
+#      venv's own greenlet 3.5.3 (an isolated build would fetch the newest
+#      greenlet, which does not build on 3.13). Every run does this, so an
+#      edited hot module is recompiled (Cython and build_ext skip what is
+#      up to date); a stale extension would silently load pure Python, and
+#      the lane checks the build it loads before running anything.
 #   4. Asserts the GIL is off, then runs `python -m pytest -q` from the
 #      project root, with a small plugin that fails the run if anything
-#      imported during the tests turned the GIL back on.
+#      imported during the tests turned the GIL back on: on the compiled
+#      build (CSPY_EXPECT_BUILD=compiled), then on the pure build
+#      (CSPY_PURE_PYTHON=1 CSPY_EXPECT_BUILD=pure).
 #
 # Usage:  bash .ci/freethreaded.sh [pytest args...]
 #   e.g.  bash .ci/freethreaded.sh tests/stress
 #         STRESS_REPEAT=20 bash .ci/freethreaded.sh tests/stress
+#         CSPY_PURE_PYTHON=1 bash .ci/freethreaded.sh tests/channel
+# With no args (CI) the suite runs on both builds; with args, once, on the
+# compiled build (the pure one with CSPY_PURE_PYTHON=1). CSPY_FT_BUILDS
+# ("compiled pure", "pure", ...) chooses explicitly.
 #
 # If the lane cannot run (no compiler, registry unreachable, build fails)
 # it says so loudly and exits non-zero: it never skips silently.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE=${CSPY_CACHE:-$HOME/.cache/cspy}
-# 3.13 is the newest CPython whose Debian source package the registry serves
-# (python3.14 is listed in forky/sid, but its files are not there).
-PYVER=3.13
-DEBIAN_SUITE=trixie
+LANE=freethreaded
+# CACHE, PYVER, LOGDIR, say, die, and the CPython build from Debian's source.
+# shellcheck source=.ci/cpython.sh
+. "$ROOT/.ci/cpython.sh"
 PREFIX=$CACHE/python${PYVER}t
 PY=$PREFIX/bin/python${PYVER}t
 # greenlet for 3.13t, built from source. 3.5.3 is the one release that fits:
@@ -44,20 +57,7 @@ PY=$PREFIX/bin/python${PYVER}t
 # - prebuilt wheels (e.g. 3.2.2) do not declare free-threading support, so
 #   importing them turns the GIL back on (and with PYTHON_GIL=0 they crash).
 GREENLET_PIN=greenlet==3.5.3
-VENV_RECIPE=4                    # bump to force a venv rebuild
-LOGDIR=$CACHE/logs
-mkdir -p "$CACHE" "$LOGDIR"
-
-say() { printf '[freethreaded] %s\n' "$*"; }
-
-die() {
-    printf '\n[freethreaded] LANE FAILED: %s\n' "$1" >&2
-    if [[ -n "${2:-}" && -f "$2" ]]; then
-        printf '[freethreaded] last lines of %s:\n' "$2" >&2
-        tail -n 40 "$2" >&2
-    fi
-    exit 1
-}
+VENV_RECIPE=5                    # bump to force a venv rebuild
 
 # One lane at a time per cache: a second run waits instead of racing the build.
 exec 9>"$CACHE/.lock"
@@ -65,64 +65,11 @@ flock 9
 
 # --- 1. the interpreter -----------------------------------------------------
 
-interpreter_ok() {
-    [[ -f "$PREFIX/.cspy-complete" && -x "$PY" ]] &&
-        PYTHON_GIL= "$PY" -c 'import sys; sys.exit(sys._is_gil_enabled())' 2>/dev/null
-}
-
-install_build_deps() {
-    local need=() pkg
-    for pkg in gcc g++ make libssl-dev zlib1g-dev libffi-dev \
-               libbz2-dev liblzma-dev libsqlite3-dev libreadline-dev libexpat1-dev; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
-    done
-    ((${#need[@]} == 0)) && return 0
-    say "installing build dependencies: ${need[*]}"
-    [[ $(id -u) == 0 ]] || die "missing build dependencies (${need[*]}) and not root to install them"
-    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"; } \
-        >"$LOGDIR/apt-install.log" 2>&1 || die "apt-get install of build dependencies failed" "$LOGDIR/apt-install.log"
-}
-
-fetch_source() {
-    # A private apt configuration: only a deb-src line, its own lists and
-    # caches, so the system's apt state is left alone.
-    local apt=$CACHE/apt-$PYVER log=$LOGDIR/apt-source.log
-    rm -rf "$apt" && mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$1"
-    echo "deb-src [trusted=yes] http://deb.debian.org/debian $DEBIAN_SUITE main" >"$apt/sources.list"
-    local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=-
-                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
-                -o Acquire::Retries=3 -o Acquire::http::Timeout=60)
-    say "fetching the python$PYVER source package from Debian $DEBIAN_SUITE (log: $log)"
-    { apt-get "${opts[@]}" update &&
-      (cd "$1" && apt-get "${opts[@]}" source --download-only "python$PYVER"); } >"$log" 2>&1 ||
-        die "could not download the python$PYVER source package (registry unreachable?)" "$log"
-}
-
-build_interpreter() {
-    local src=$CACHE/build-$PYVER log=$LOGDIR/build-python$PYVER.log tarball
-    install_build_deps
-    rm -rf "$src" "$PREFIX"
-    fetch_source "$src"
-    tarball=$(ls "$src"/python"$PYVER"_*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | head -n1)
-    [[ -n "$tarball" ]] || die "no python$PYVER orig tarball among the downloaded files" "$LOGDIR/apt-source.log"
-    say "building $(basename "$tarball") with --disable-gil into $PREFIX (log: $log; 2-7 min)"
-    mkdir -p "$src/tree"
-    tar -xf "$tarball" -C "$src/tree" --strip-components=1
-    { cd "$src/tree" &&
-      ./configure --disable-gil --prefix="$PREFIX" --with-ensurepip=install &&
-      make -j"$(nproc)" &&
-      make install; } >"$log" 2>&1 || die "building free-threaded CPython failed" "$log"
-    cd "$ROOT"
-    PYTHON_GIL= "$PY" -c 'import sys; assert not sys._is_gil_enabled(), "GIL is on"' ||
-        die "the built interpreter has the GIL enabled"
-    touch "$PREFIX/.cspy-complete"
-    rm -rf "$src"
-}
-
-if interpreter_ok; then
+GIL_OFF='import sys; sys.exit(sys._is_gil_enabled())'
+if cpython_ok "$PREFIX" "$PY" "$GIL_OFF"; then
     say "using cached $("$PY" -VV | head -n1) at $PREFIX"
 else
-    build_interpreter
+    cpython_build "$PREFIX" "$PY" "$GIL_OFF" --disable-gil
     say "built $("$PY" -VV | head -n1)"
 fi
 
@@ -133,8 +80,11 @@ deps_key() {
 import hashlib, json, sys, tomllib
 with open(sys.argv[1], "rb") as f:
     project = tomllib.load(f)["project"]
+with open(sys.argv[1], "rb") as f:
+    build = tomllib.load(f)["build-system"]
 wanted = {"deps": project.get("dependencies", []),
           "extras": project.get("optional-dependencies", {}).get("test", []),
+          "build": build.get("requires", []),
           "greenlet": sys.argv[2], "recipe": sys.argv[3]}
 print(hashlib.sha256(json.dumps(wanted, sort_keys=True).encode()).hexdigest()[:16])
 EOF
@@ -145,7 +95,11 @@ dep_list() {
 import sys, tomllib
 with open(sys.argv[1], "rb") as f:
     project = tomllib.load(f)["project"]
-for req in project.get("dependencies", []) + project.get("optional-dependencies", {}).get("test", []):
+with open(sys.argv[1], "rb") as f:
+    build = tomllib.load(f)["build-system"]
+# The build requirements too: the project is installed without build isolation (step 3).
+for req in (project.get("dependencies", []) + project.get("optional-dependencies", {}).get("test", [])
+            + build.get("requires", [])):
     print(req)
 EOF
 }
@@ -169,7 +123,7 @@ build_venv() {
       "$VENV/bin/python" -m pip install -q --upgrade pip &&
       "$VENV/bin/python" -m pip install --no-binary greenlet "$GREENLET_PIN" &&
       "$VENV/bin/python" -m pip install --only-binary=:all: -c "$CACHE/constraints.txt" \
-          setuptools wheel -r "$CACHE/requirements.txt"; } >"$log" 2>&1 ||
+          wheel -r "$CACHE/requirements.txt"; } >"$log" 2>&1 ||
         die "installing the project's dependencies on ${PYVER}t failed" "$log"
     touch "$VENV/.cspy-complete"
     # Older venvs (other dependency lists) are no longer needed.
@@ -186,8 +140,10 @@ VPY=$VENV/bin/python
 # --- 3. the project itself ----------------------------------------------------
 
 log=$LOGDIR/project-install.log
-"$VPY" -m pip install -q --no-deps --no-build-isolation -e "$ROOT" >"$log" 2>&1 ||
+say "pip install --no-build-isolation -e . (compiles what changed; log: $log)"
+"$VPY" -m pip install -v --no-deps --no-build-isolation -e "$ROOT" >"$log" 2>&1 ||
     die "pip install -e of the project failed on ${PYVER}t" "$log"
+grep -h 'cspy build:\|building extension .* failed' "$log" | sort -u | sed 's/^ */[freethreaded] /' || true
 
 # --- 4. checks, then the suite ----------------------------------------------
 
@@ -236,13 +192,40 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"free-threaded lane: GIL enabled = {sys._is_gil_enabled()}"
 EOF
 
-say "running: python -m pytest -q -p no:cacheprovider $*"
-cd "$ROOT"
-set +e
-PYTHONPATH="$PLUGDIR${PYTHONPATH:+:$PYTHONPATH}" "$VPY" -m pytest -q -p no:cacheprovider -p cspy_gil_guard "$@"
-rc=$?
-set -e
-if ((rc != 0)); then
-    say "LANE FAILED: pytest exited $rc on free-threaded CPython"
+# Which builds to run: both in CI (no args), else the one the environment asks for.
+if [[ -n "${CSPY_FT_BUILDS:-}" ]]; then
+    builds=$CSPY_FT_BUILDS
+elif [[ "${CSPY_PURE_PYTHON:-}" != "" && "${CSPY_PURE_PYTHON:-}" != 0 ]]; then
+    builds=pure
+elif (($# == 0)); then
+    builds="compiled pure"
+else
+    builds=compiled
 fi
-exit "$rc"
+
+cd "$ROOT"
+failed=()
+for b in $builds; do
+    case $b in
+        compiled) pure= ;;
+        pure) pure=1 ;;
+        *) die "CSPY_FT_BUILDS: unknown build '$b' (compiled or pure)" ;;
+    esac
+    # The build that loads, checked before anything runs (tests/test_build.py checks it again):
+    # an extension older than its .py loads pure Python without an error.
+    CSPY_PURE_PYTHON=$pure "$VPY" -c "
+import sys, cspy.build as b
+sys.exit(0 if b.BUILD == '$b' else f'expected the $b build, loaded {b.BUILD}: {b.REASON}')" ||
+        die "the $b build is not the one that loads on ${PYVER}t (see $log)"
+    say "running on the $b build: python -m pytest -q -p no:cacheprovider $*"
+    set +e
+    CSPY_PURE_PYTHON=$pure CSPY_EXPECT_BUILD=$b PYTHONPATH="$PLUGDIR${PYTHONPATH:+:$PYTHONPATH}" \
+        "$VPY" -m pytest -q -p no:cacheprovider -p cspy_gil_guard "$@"
+    rc=$?
+    set -e
+    ((rc == 0)) || failed+=("$b (pytest exited $rc)")
+done
+if ((${#failed[@]})); then
+    say "LANE FAILED on free-threaded CPython: ${failed[*]}"
+    exit 1
+fi

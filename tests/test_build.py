@@ -75,3 +75,71 @@ def _examples_in_source(name: str) -> int:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return sum(len(t.examples) for t in doctest.DocTestFinder().find(mod, globs={"cspy": cspy}))
+
+
+# --- packaging: what the compiled build and the release wheels are made of -------------------
+
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: set on every class a class statement makes
+
+
+def _cdef_classes(name: str) -> list[str]:
+    """The ``cdef class`` names the .pxd beside module ``name`` declares (none without a .pxd)."""
+    import re
+
+    mod = importlib.import_module(name)
+    pxd = os.path.join(os.path.dirname(mod.__file__ or ""), name.rsplit(".", 1)[1] + ".pxd")
+    if not os.path.exists(pxd):
+        return []
+    with open(pxd, encoding="utf-8") as f:
+        return re.findall(r"^cdef class (\w+)", f.read(), flags=re.MULTILINE)
+
+
+@pytest.mark.skipif(build.BUILD != "compiled", reason="pure build: the classes are Python classes")
+@pytest.mark.parametrize("name", build.COMPILED)
+def test_compiled_classes_are_the_pxd_types(name: str) -> None:
+    """Each class the .pxd declares compiled into a C type, not a Python class: a module compiled
+    without its .pxd (an sdist that forgot it) would still load, untyped and slower."""
+    mod = importlib.import_module(name)
+    for cls_name in _cdef_classes(name):
+        cls = getattr(mod, cls_name)
+        assert not cls.__flags__ & _HEAPTYPE, f"{name}.{cls_name} is a Python class: built without its .pxd?"
+
+
+def test_python_class_is_a_heap_type() -> None:
+    """The check above can fail: a class statement's class carries the flag it looks for."""
+
+    class Plain:
+        __slots__ = ("x",)
+
+    assert Plain.__flags__ & _HEAPTYPE
+
+
+def _cibuildwheel() -> dict[str, object]:
+    import tomllib
+
+    path = os.path.join(_REPO, "pyproject.toml")
+    if not os.path.exists(path):
+        pytest.fail(f"no pyproject.toml at {path}: run the suite from the project (or a copy of it)")
+    with open(path, "rb") as f:
+        return tomllib.load(f)["tool"]["cibuildwheel"]  # type: ignore[no-any-return]
+
+
+def test_cibuildwheel_declares_the_release_wheels() -> None:
+    """cibuildwheel cannot run here (no container images): its configuration is checked instead."""
+    cfg = _cibuildwheel()
+    wanted = {"cp311-*", "cp312-*", "cp313-*", "cp313t-*"}
+    assert wanted <= set(cfg["build"]), cfg["build"]  # type: ignore[arg-type]
+    assert "cpython-freethreading" in cfg["enable"], "cp313t wheels need enable = cpython-freethreading"  # type: ignore[operator]
+    assert not any(s.startswith(("cp311", "cp312", "cp313")) for s in cfg.get("skip", [])), cfg["skip"]  # type: ignore[attr-defined]
+    assert set(cfg["linux"]["archs"]) >= {"x86_64", "aarch64"}  # type: ignore[index]
+    assert cfg["macos"]["archs"] and cfg["windows"]["archs"]  # type: ignore[index]
+
+
+def test_cibuildwheel_tests_each_wheel_with_the_suite() -> None:
+    cfg = _cibuildwheel()
+    command = cfg["test-command"]
+    assert isinstance(command, str) and "{project}" in command, command
+    assert cfg["test-extras"] == ["test"]
+    script = command.split()[1].replace("{project}", _REPO)
+    assert os.path.exists(script), f"test-command runs {script}, which does not exist"
