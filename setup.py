@@ -34,6 +34,13 @@ class _OptionalBuildExt(build_ext):
             _say(f"compiling failed ({exc}); installing pure Python (cspy --version says so)")
 
 
+def _source(name: str) -> str:
+    """A hot module's source: its .py, typed by the .pxd beside it; a .pyx where the compiled
+    module is written for C alone (cspy/scheduler/lock.pyx, whose pure form is threading.Lock)."""
+    base = name.replace(".", "/")
+    return base + ".pyx" if os.path.exists(os.path.join(HERE, base + ".pyx")) else base + ".py"
+
+
 def extensions() -> list[Extension]:
     if os.environ.get("CSPY_NO_COMPILE", "") not in ("", "0"):
         _say("CSPY_NO_COMPILE is set: installing pure Python")
@@ -46,15 +53,21 @@ def extensions() -> list[Extension]:
         return []
     hot = runpy.run_path(os.path.join(HERE, "cspy", "build.py"))["COMPILED"]
     include = [os.path.dirname(os.path.dirname(greenlet.__file__))]  # greenlet/greenlet.h
-    exts = [
-        Extension(name, [name.replace(".", "/") + ".py"], include_dirs=include, optional=True)
-        for name in hot
-    ]
+    exts = [Extension(name, [_source(name)], include_dirs=include, optional=True) for name in hot]
     directives = {
         "language_level": 3,
         "binding": True,  # functions keep their signatures and docstrings (doctests, help())
         "embedsignature": True,
+        "embedsignature.format": "python",  # inspect.signature() and help() read it, on classes too
         "always_allow_keywords": True,
+        # Types come from the .pxd only: the sources' annotations are for mypy (``x: float`` would
+        # make Cython convert at the call, and a bad argument would miss cspy's own message).
+        "annotation_typing": False,
+        "autotestdict": False,
+        # Safe without the GIL: every field another thread reads is a C number or flag, an object
+        # set once, or read under the owner's lock (docs/design.md, "The compiled build"); the
+        # stress suite runs on 3.13t compiled. Without it, importing the build re-enables the GIL.
+        "freethreading_compatible": True,  # doctest finds the docstrings itself; __test__ would run them twice
         # Python semantics everywhere (negative indexes, % and // on ints, no overflow): the
         # compiled build must behave exactly as the .py reads.
     }

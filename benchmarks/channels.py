@@ -13,7 +13,7 @@ import threading
 from time import perf_counter
 from typing import Any
 
-from benchmarks.spec import Impl, Measurement, Target, Workload, check
+from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, check
 
 FAN_IN_PRODUCERS = 100
 SELECT_WAYS = 4
@@ -459,6 +459,7 @@ def select_trio(n: int) -> Measurement:
 # ---- the registry -------------------------------------------------------------------------------
 
 _P1, _P2 = "cspy procs=1", "cspy procs=2"
+_PURE1 = "cspy pure procs=1"  # the pure-Python build (CSPY_PURE_PYTHON=1), same run
 _CHAN = ("cspy:Chan",)
 _SELECT = ("cspy:Chan", "cspy:select", "cspy:Recv")
 
@@ -467,6 +468,7 @@ def _buffered_impls(producers: int) -> tuple[Impl, ...]:
     kw = {"producers": producers}
     return (
         Impl(_P1, buffered_cspy, {"procs": 1, **kw}, requires=_CHAN),
+        Impl(_PURE1, buffered_cspy, {"procs": 1, **kw}, requires=_CHAN, env=PURE),
         Impl(_P2, buffered_cspy, {"procs": 2, **kw}, requires=_CHAN),
         Impl("gevent", buffered_gevent, kw, requires=("gevent",), note="Queue(128)"),
         Impl("asyncio", buffered_asyncio, kw, note="Queue(128)"),
@@ -484,6 +486,7 @@ WORKLOADS = (
         quick_n=1_000,
         impls=(
             Impl(_P1, pingpong_cspy, {"procs": 1}, requires=_CHAN),
+            Impl(_PURE1, pingpong_cspy, {"procs": 1}, requires=_CHAN, env=PURE),
             Impl(_P2, pingpong_cspy, {"procs": 2}, requires=_CHAN),
             Impl("gevent", pingpong_gevent, requires=("gevent",), note="queue.Channel"),
             Impl("asyncio", pingpong_asyncio, note="Queue(1) hand-off"),
@@ -517,6 +520,7 @@ WORKLOADS = (
         quick_n=1_000,
         impls=(
             Impl(_P1, select_cspy, {"procs": 1}, requires=_SELECT),
+            Impl(_PURE1, select_cspy, {"procs": 1}, requires=_SELECT, env=PURE),
             Impl("goless", select_goless, requires=("goless",), note="goless.select, gevent backend"),
             Impl("trio", select_trio, requires=("trio",), note="EMULATED: 4 forwarders -> 1 channel"),
         ),

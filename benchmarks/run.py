@@ -93,6 +93,7 @@ def run_child(w: Workload, impl: Impl, n: int, timeout: float) -> tuple[float | 
     """One fresh-process measurement: (value, extra, status)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(impl.env)
     cmd = [sys.executable, "-m", "benchmarks.child", w.name, impl.name, str(n)]
     try:
         proc = subprocess.run(
@@ -235,6 +236,15 @@ def parse_table(text: str) -> list[dict[str, str]]:
     return out
 
 
+def _cspy_build() -> str:
+    """Which build the ``cspy`` rows run (pure-Python rows say so in their names)."""
+    try:
+        from cspy import build
+    except ImportError:
+        return "not importable"
+    return build.BUILD
+
+
 def machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -242,6 +252,7 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "gil": gil_enabled(),
+        "build": _cspy_build(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
@@ -284,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = machine()
     meta.update(repeats=repeats, quick=args.quick, seconds=round(time.monotonic() - started, 1))
     print(f"cspy benchmarks: Python {meta['python']}, {meta['cpus']} CPUs, GIL {'on' if meta['gil'] else 'off'}, "
+          f"cspy rows {meta['build']} unless named pure, "
           f"{repeats} fresh-process run(s) each, median; {meta['date']}")
     print(table(rows))
     if args.json:

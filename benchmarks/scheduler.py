@@ -10,7 +10,7 @@ import gc
 from time import perf_counter
 from typing import Any
 
-from benchmarks.spec import Impl, Measurement, Target, Workload, check, rss_bytes
+from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, check, rss_bytes
 
 # ---- 1. raw greenlet switch round trip ---------------------------------------------------------
 
@@ -303,6 +303,7 @@ def rss_asyncio(n: int) -> Measurement:
 # ---- the registry -------------------------------------------------------------------------------
 
 _P1, _P2, _P4 = "cspy procs=1", "cspy procs=2", "cspy procs=4"
+_PURE1 = "cspy pure procs=1"  # the pure-Python build (CSPY_PURE_PYTHON=1), same run
 
 WORKLOADS = (
     Workload(
@@ -319,6 +320,7 @@ WORKLOADS = (
         quick_n=2_000,
         impls=(
             Impl(_P1, yield_cspy, {"procs": 1}),
+            Impl(_PURE1, yield_cspy, {"procs": 1}, env=PURE),
             Impl(_P2, yield_cspy, {"procs": 2}),
             Impl(_P4, yield_cspy, {"procs": 4}),
             Impl("gevent", yield_gevent, requires=("gevent",), note="gevent.sleep(0)"),
@@ -334,6 +336,7 @@ WORKLOADS = (
         quick_n=1_000,
         impls=(
             Impl(_P1, spawn_cspy, {"procs": 1}, note="go + WaitGroup"),
+            Impl(_PURE1, spawn_cspy, {"procs": 1}, note="go + WaitGroup", env=PURE),
             Impl(_P2, spawn_cspy, {"procs": 2}, note="go + WaitGroup"),
             Impl("gevent", spawn_gevent, requires=("gevent",), note="spawn + joinall"),
             Impl("asyncio", spawn_asyncio, note="gather"),
@@ -351,6 +354,7 @@ WORKLOADS = (
         warmup=False,  # a warm-up would leave freed memory behind and hide the growth
         impls=(
             Impl(_P1, rss_cspy, {"procs": 1}, note="own Chan.recv (sleep before channels)"),
+            Impl(_PURE1, rss_cspy, {"procs": 1}, note="own Chan.recv (sleep before channels)", env=PURE),
             Impl("greenlet (raw)", rss_greenlet, requires=("greenlet",), note="switched out"),
             Impl("gevent", rss_gevent, requires=("gevent",), note="own Channel.get"),
             Impl("asyncio", rss_asyncio, note="own asyncio.Event"),

@@ -27,9 +27,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["Impl", "Target", "Workload", "Measurement", "rss_bytes", "check"]
+__all__ = ["PURE", "Impl", "Target", "Workload", "Measurement", "rss_bytes", "check"]
 
 Measurement = dict[str, Any]
+
+PURE = {"CSPY_PURE_PYTHON": "1"}  # Impl.env for a row of cspy's pure-Python build
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -37,6 +39,9 @@ _PAGE = os.sysconf("SC_PAGE_SIZE")
 @dataclass(frozen=True)
 class Impl:
     """One implementation of a workload.
+
+    ``env`` is added to the child's environment: ``PURE`` runs cspy's pure-Python build beside
+    the compiled one, in the same run.
 
     ``requires`` lists what must be importable: a module name (``"gevent"``) or a module and an
     attribute (``"cspy:Chan"``). ``scale`` shrinks the work for slow peers (threading), so every
@@ -49,6 +54,7 @@ class Impl:
     requires: tuple[str, ...] = ()
     scale: float = 1.0
     note: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # set in the child (CSPY_PURE_PYTHON)
 
 
 @dataclass(frozen=True)

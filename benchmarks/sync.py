@@ -30,7 +30,7 @@ import time
 from time import perf_counter
 from typing import Any
 
-from benchmarks.spec import Impl, Measurement, Target, Workload, check
+from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, check
 
 TASKS = 100
 YIELD_EVERY = 10
@@ -330,6 +330,7 @@ def pool_allocate(n: int, procs: int) -> Measurement:
 
 
 _P1, _P2 = "cspy procs=1", "cspy procs=2"
+_PURE1 = "cspy pure procs=1"  # the pure-Python build (CSPY_PURE_PYTHON=1), same run
 _MAP_BASE = "dict+Mutex procs=1"
 _ALLOC_BASE = "allocate procs=1"
 
@@ -341,6 +342,7 @@ WORKLOADS = (
         quick_n=10,
         impls=(
             Impl(_P1, mutex_cspy, {"procs": 1}, requires=("cspy:Mutex",)),
+            Impl(_PURE1, mutex_cspy, {"procs": 1}, requires=("cspy:Mutex",), env=PURE),
             Impl(_P2, mutex_cspy, {"procs": 2}, requires=("cspy:Mutex",)),
             Impl("gevent", mutex_gevent, requires=("gevent",), note="lock.Semaphore(1)"),
             Impl("asyncio", mutex_asyncio, note="asyncio.Lock"),

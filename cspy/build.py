@@ -36,7 +36,15 @@ __all__ = ["BUILD", "REASON", "COMPILED", "compiled_modules"]
 
 # The hot path, in dependency order (each may cimport those before it). setup.py compiles these.
 COMPILED = (
+    "cspy.scheduler.lock",  # compiled from lock.pyx: its pure form is threading.Lock (lock.py)
+    "cspy.scheduler.testpoint",
     "cspy.scheduler.task",
+    "cspy.scheduler.runqueue",
+    "cspy.scheduler.runner",
+    "cspy.scheduler.processor",
+    "cspy.scheduler.park",
+    "cspy.channel.waitq",
+    "cspy.channel.chan",
 )
 
 # An extension this much older than its .py was built from an older source. (A wheel unpacks
@@ -47,7 +55,9 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _source(name: str) -> str:
-    return os.path.join(_ROOT, *name.split(".")) + ".py"
+    """What module ``name`` is compiled from: its .py, or its .pyx where it has one (lock)."""
+    base = os.path.join(_ROOT, *name.split("."))
+    return base + ".pyx" if os.path.exists(base + ".pyx") else base + ".py"
 
 
 def _extension(name: str) -> str | None:
@@ -80,7 +90,7 @@ class _PureFinder(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname not in COMPILED:
             return None
-        src = _source(fullname)
+        src = os.path.join(_ROOT, *fullname.split(".")) + ".py"
         loader = importlib.machinery.SourceFileLoader(fullname, src)
         return importlib.util.spec_from_file_location(fullname, src, loader=loader)
 

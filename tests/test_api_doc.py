@@ -25,6 +25,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import pathlib
 import re
@@ -157,14 +158,41 @@ def check_keywords(what: str, obj: Any, args: str | None, line: int) -> list[str
     if not names:
         return []
     try:
-        params = inspect.signature(obj).parameters
+        sig = _signature(obj)
     except (TypeError, ValueError):  # no signature to compare with (a builtin)
         return []
     return [
-        f"line {line}: {what}(... {kw}=...): {kw!r} is not a parameter of {what}{inspect.signature(obj)}"
+        f"line {line}: {what}(... {kw}=...): {kw!r} is not a parameter of {what}{sig}"
         for kw in names
-        if kw not in params
+        if kw not in sig.parameters
     ]
+
+
+def _signature(obj: Any) -> inspect.Signature:
+    """``obj``'s signature; for a class of the compiled build (whose constructor C does not
+    describe), the signature of the same class in its ``.py`` source."""
+    try:
+        return inspect.signature(obj)
+    except (TypeError, ValueError):
+        module = getattr(obj, "__module__", "")
+        if cspy.build.BUILD != "compiled" or module not in cspy.build.COMPILED:
+            raise
+        return inspect.signature(getattr(_pure_twin(module), obj.__qualname__))
+
+
+_PURE: dict[str, Any] = {}
+
+
+def _pure_twin(module: str) -> Any:
+    """The pure-Python module ``module``, loaded from its source under another name."""
+    if module not in _PURE:
+        src = pathlib.Path(cspy.__file__).parent.parent.joinpath(*module.split(".")).with_suffix(".py")
+        spec = importlib.util.spec_from_file_location("_pure_" + module.replace(".", "_"), src)
+        assert spec is not None and spec.loader is not None
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        _PURE[module] = mod
+    return _PURE[module]
 
 
 def check_dotted(span: Span) -> list[str]:

@@ -58,7 +58,7 @@ def test_compiled_modules_doctests(name: str) -> None:
     mod = importlib.import_module(name)
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    for test in finder.find(mod, globs={"cspy": cspy}):
+    for test in finder.find(mod, globs={**vars(mod), "cspy": cspy}):
         runner.run(test)
     res = runner.summarize(verbose=False)
     assert res.failed == 0

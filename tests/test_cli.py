@@ -40,7 +40,7 @@ SCRIPT = textwrap.dedent(
 
 
 def cspy_cmd(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_") or k == "CSPY_PURE_PYTHON"}  # (keep the build)
     full_env.update(PYTHONPATH=str(ROOT), **env)
     return subprocess.run(
         [sys.executable, "-m", "cspy", *args], capture_output=True, text=True, env=full_env, timeout=50
@@ -84,7 +84,7 @@ def test_run_schedtrace(tmp_path: Path) -> None:
     # Runs until its stdin closes, which happens once three lines are out (no time window).
     waits = tmp_path / "waits.py"
     waits.write_text("import sys, cspy\ncspy.run(cspy.blocking, sys.stdin.read)\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_") or k == "CSPY_PURE_PYTHON"}  # (keep the build)
     env["PYTHONPATH"] = str(ROOT)
     p = subprocess.Popen(
         [sys.executable, "-m", "cspy", "run", str(waits), "--schedtrace", "20", "--procs", "2"],

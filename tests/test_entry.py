@@ -162,7 +162,9 @@ def test_sigusr1_prints_the_dump_and_the_program_goes_on(capsys: pytest.CaptureF
     assert f"task 2 'blocked' [chan receive]:\n{waiting}{blocked_at}" in err, (
         "the program's frames only: Chan.recv and the channel internals are left out"
     )
-    assert "/cspy/channel/" not in err and HIDDEN_NOTE in err
+    assert "/cspy/channel/" not in err
+    if cspy.build.BUILD == "pure":  # compiled, Chan.recv has no Python frame to leave out
+        assert HIDDEN_NOTE in err
 
 
 @needs_sigusr1
@@ -180,7 +182,8 @@ def test_sigusr1_dump_with_cspy_traceback_all(monkeypatch: pytest.MonkeyPatch, c
     cspy.run(main)
     err = capsys.readouterr().err
     assert "task 2 'blocked' [chan receive]:" in err
-    assert "  Chan.recv(...)\n" in err and "/cspy/channel/chan.py:" in err
+    if cspy.build.BUILD == "pure":  # compiled, Chan.recv has no Python frame to show
+        assert "  Chan.recv(...)\n" in err and "/cspy/channel/chan.py:" in err
     assert HIDDEN_NOTE not in err
 
 

@@ -105,7 +105,7 @@ def write(tmp_path: Path, name: str, source: str) -> Path:
 
 
 def cspy_run(script: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_")}
+    full = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_") or k == "CSPY_PURE_PYTHON"}  # (keep the build)
     full.update(PYTHONPATH=str(ROOT), **env)
     return subprocess.run(
         [sys.executable, "-m", "cspy", "run", str(script), *args],
@@ -128,7 +128,8 @@ def test_deadlock_is_a_fatal_error_with_the_users_stacks(tmp_path: Path, procs: 
     assert f"  main(...)\n      {script}:{line_of(DEADLOCK, 'main blocks')}\n" in p.stderr
     assert f"  worker(...)\n      {script}:{line_of(DEADLOCK, 'worker blocks')}\n" in p.stderr
     assert "Traceback" not in p.stderr
-    assert p.stderr.rstrip().endswith(HIDDEN_NOTE)
+    if cspy.build.BUILD == "pure":  # compiled, the channel's functions have no frames to hide
+        assert p.stderr.rstrip().endswith(HIDDEN_NOTE)
     assert_no_internals(p.stderr.replace(HIDDEN_NOTE, ""))
     assert p.stdout == ""
 
@@ -138,7 +139,8 @@ def test_cspy_traceback_all_shows_cspys_own_frames(tmp_path: Path) -> None:
     p = cspy_run(script, CSPY_TRACEBACK="all")
     assert p.returncode == 2, p.stderr
     assert p.stderr.startswith("fatal error: all tasks are asleep - deadlock!\n\n")
-    assert "  Chan.recv(...)\n" in p.stderr and "/cspy/channel/chan.py:" in p.stderr
+    if cspy.build.BUILD == "pure":  # compiled, Chan.recv has no Python frame to show
+        assert "  Chan.recv(...)\n" in p.stderr and "/cspy/channel/chan.py:" in p.stderr
     for word in ("entry.py", "runtime.py", "runpy", "__main__.py"):
         assert word in p.stderr, word
     assert f"{script}:{line_of(DEADLOCK, 'main blocks')}" in p.stderr
@@ -187,7 +189,7 @@ def test_ctrl_c_exits_130(tmp_path: Path) -> None:
     # idle wait may have its Python handler run only when that wait ends -- a runtime matter
     # (cspy/scheduler/), not the command's.
     script = write(tmp_path, "forever.py", INTERRUPTED)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPY_") or k == "CSPY_PURE_PYTHON"}  # (keep the build)
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cspy", "run", str(script), "--procs", "2"],

@@ -4,7 +4,7 @@ Terms: ``buf`` is the buffer (a deque bounded by ``cap``; empty forever when ``c
 ``sendq``/``recvq`` the FIFO queues of blocked senders/receivers (waitq.py: intrusive lists of
 plain tasks or select sudogs; the shared empty ``NO_WAITERS`` until a side first has a waiter).
 
-Invariants (all state below is guarded by ``_lock``, a ``threading.Lock``; any processor, timer
+Invariants (all state below is guarded by ``_lock``, a ``Lock`` (lock.py); any processor, timer
 callback or foreign thread may call any method, and nothing relies on the GIL):
 - At least one of ``sendq`` and ``recvq`` is empty (ignoring dead sudogs, see waitq.py).
 - ``recvq`` non-empty implies ``buf`` is empty; ``sendq`` non-empty implies ``buf`` is full.
@@ -22,9 +22,11 @@ The blocked task is its own waiter record (``task.val``/``task.ok``), so a plain
 send/recv allocates nothing; the partner readies it with ``ready()``, which puts it in the
 processor's ``runnext`` slot, so a ping-pong pair hands the processor back and forth directly.
 
-Hot path: ``send``/``recv`` open-code the common cases (a plain waiting partner, buffer room or
-a buffered value) with ``acquire()/release()`` and locals; everything else goes through the
-``*_locked`` helpers that select shares. Locks are not elided on one processor: to stay
+Hot path: ``send``/``recv`` handle the common cases first (a plain waiting partner, buffer room
+or a buffered value); everything else goes through the ``*_locked`` helpers that select shares.
+The plain hand-off open-codes ``WaitQ.pop``/``push`` and ``_wake``: compiled (cspy/build.py,
+``chan.pxd``) they would be C calls either way, but in pure Python the calls cost 8% of a
+ping-pong round trip (measured in instructions), and the pure build must not get slower. Locks are not elided on one processor: to stay
 correct, elision would need a per-operation check that the caller is P0's thread (a channel can
 outlive a runtime, and offload threads may use it), and that check (~40 ns) costs most of what
 the uncontended lock does (~65 ns).
@@ -46,7 +48,11 @@ from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
 from cspy.channel import tracking
 from cspy.channel.waitq import NO_WAITERS, Sudog, WaitQ, Waiter, dequeue
 from cspy.errors import ChannelClosed
-from cspy.scheduler import Task, WaitReason, current_task, park, ready, testpoint
+from cspy.scheduler import WaitReason
+from cspy.scheduler.testpoint import hook
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import current_task, park, ready
+from cspy.scheduler.task import Task
 
 __all__ = ["Chan"]
 
@@ -69,7 +75,39 @@ def _new_id() -> int:
         return _last_id
 
 
-class Chan(SendChan[T], RecvChan[T]):
+class _HChan:
+    """A channel's state (Go's ``hchan``), and its checks of what a channel is made with.
+
+    A base class of :class:`Chan` rather than Chan's own slots so that the compiled build
+    (``chan.pxd``) lays the state out as C fields: Chan's other bases, the send and receive
+    interfaces, add only methods.
+    """
+
+    __slots__ = ("_lock", "_buf", "_cap", "_limit", "_closed", "_sendq", "_recvq", "id", "name", "__weakref__")
+
+    def __init__(self, capacity: int = 0, *, name: str | None = None) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"channel capacity must be an int >= 0, got {capacity!r}")
+        if capacity < 0:
+            raise ValueError(f"channel capacity must be >= 0, got {capacity} (0 is unbuffered)")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"channel name must be a str or None, got {name!r}")
+        self._lock = Lock()
+        # Parked tasks cost memory: an unbuffered channel never stores a value (so it holds no
+        # deque, ~760 bytes), and a wait queue is made when its side first gets a waiter.
+        self._buf: deque[Any] = deque() if capacity else _EMPTY
+        self._cap = capacity
+        self._limit = capacity  # what ``len(buf)`` must stay below to buffer: -1 once closed
+        self._closed = False
+        self._sendq: WaitQ = NO_WAITERS
+        self._recvq: WaitQ = NO_WAITERS
+        self.id = _new_id()  # unique; also the global order in which select locks channels
+        self.name = name
+        if tracking.on:
+            tracking.remember(self)  # type: ignore[arg-type]  # self is a Chan
+
+
+class Chan(_HChan, SendChan[T], RecvChan[T]):
     """A channel of values of type ``T`` (Go's ``chan T``); safe across processors.
 
     ``capacity=0`` is unbuffered: a send waits for a receiver (rendezvous). ``name`` is an
@@ -83,36 +121,12 @@ class Chan(SendChan[T], RecvChan[T]):
     [1, 2]
     """
 
-    __slots__ = ("_lock", "_buf", "_cap", "_limit", "_closed", "_sendq", "_recvq", "id", "name", "__weakref__")
+    # ``Chan[int](10)`` is how programs make channels. The parameter is for the type checker; at
+    # run time ``Chan[int]`` is Chan itself (directional.py's ``__class_getitem__``): typing's
+    # alias would only add a call through an extra object (~0.8 us per channel, and a slotted
+    # channel cannot keep ``__orig_class__`` anyway).
 
-    if not TYPE_CHECKING:
-
-        def __class_getitem__(cls, item: object) -> type:
-            # ``Chan[int](10)`` is how programs make channels. The parameter is for the type
-            # checker; at run time typing's alias would only add a call through an extra object
-            # (~0.8 us per channel, and a slotted channel cannot keep ``__orig_class__`` anyway).
-            return cls
-
-    def __init__(self, capacity: int = 0, *, name: str | None = None) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int):
-            raise TypeError(f"channel capacity must be an int >= 0, got {capacity!r}")
-        if capacity < 0:
-            raise ValueError(f"channel capacity must be >= 0, got {capacity} (0 is unbuffered)")
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"channel name must be a str or None, got {name!r}")
-        self._lock = threading.Lock()
-        # Parked tasks cost memory: an unbuffered channel never stores a value (so it holds no
-        # deque, ~760 bytes), and a wait queue is made when its side first gets a waiter.
-        self._buf: deque[T] = deque() if capacity else _EMPTY
-        self._cap = capacity
-        self._limit = capacity  # what ``len(buf)`` must stay below to buffer: -1 once closed
-        self._closed = False
-        self._sendq: WaitQ = NO_WAITERS
-        self._recvq: WaitQ = NO_WAITERS
-        self.id = _new_id()  # unique; also the global order in which select locks channels
-        self.name = name
-        if tracking.on:
-            tracking.remember(self)
+    __slots__ = ()  # the state is _HChan's
 
     # ---- send ------------------------------------------------------------------------------
 
@@ -130,39 +144,40 @@ class Chan(SendChan[T], RecvChan[T]):
         """
         lock = self._lock
         lock.acquire()
-        recvq = self._recvq
-        w = recvq.first
+        w = self._recvq.first
         if w is not None:  # (a closed channel has none)
-            if w.__class__ is Task:  # a plain receiver waits: hand over directly
-                nxt = w.wnext  # recvq.pop(), open-coded: saves a call per hand-off
+            if type(w) is Task:  # a plain receiver waits: hand over directly
+                t = w  # (compiled: a typed local; recvq.pop() and _wake() open-coded below:
+                recvq = self._recvq  # two calls less per hand-off in pure Python, 8% of a ping-pong)
+                nxt = t.wnext
                 recvq.first = nxt
                 if nxt is None:
                     recvq.last = None
                 else:
                     nxt.wprev = None
-                    w.wnext = None
+                    t.wnext = None
                 recvq.n -= 1
                 lock.release()
-                w.val = value
-                w.ok = True
-                ready(w)
-                if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                    testpoint.point()
+                t.val = value
+                t.ok = True
+                ready(t)
+                if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                    hook.point()
                 return
         else:
             buf = self._buf
             if len(buf) < self._limit:  # room, and open (``_limit`` is -1 once closed)
                 buf.append(value)
                 lock.release()
-                if testpoint.point is not None:
-                    testpoint.point()
+                if hook.point is not None:
+                    hook.point()
                 return
             if not self._closed:  # no receiver, no room: wait for one
                 self._wait_to_send(lock, value)
                 return
         self._send_locked(value)
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
 
     def _send_locked(self, value: T) -> None:
         """Caller holds the lock (released here): the general send, blocking if need be."""
@@ -238,32 +253,33 @@ class Chan(SendChan[T], RecvChan[T]):
         lock = self._lock
         lock.acquire()
         buf = self._buf
-        sendq = self._sendq
-        w = sendq.first
+        w = self._sendq.first
         if buf:
             if w is None:
-                v = buf.popleft()
+                v: T = buf.popleft()
                 lock.release()
-                if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                    testpoint.point()
+                if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                    hook.point()
                 return v
         elif w is not None:
-            if w.__class__ is Task:  # unbuffered, a plain sender waits: take its value
-                nxt = w.wnext  # sendq.pop(), open-coded: saves a call per hand-off
+            if type(w) is Task:  # unbuffered, a plain sender waits: take its value
+                t = w  # (compiled: a typed local; sendq.pop() and _wake() open-coded, as in send)
+                sendq = self._sendq
+                nxt = t.wnext
                 sendq.first = nxt
                 if nxt is None:
                     sendq.last = None
                 else:
                     nxt.wprev = None
-                    w.wnext = None
+                    t.wnext = None
                 sendq.n -= 1
                 lock.release()
-                v = w.val
-                w.val = None
-                w.ok = True
-                ready(w)
-                if testpoint.point is not None:
-                    testpoint.point()
+                v = t.val
+                t.val = None
+                t.ok = True
+                ready(t)
+                if hook.point is not None:
+                    hook.point()
                 return v
         elif not self._closed:  # nothing to take: wait for a sender
             got, ok = self._wait_to_recv(lock)
@@ -271,8 +287,8 @@ class Chan(SendChan[T], RecvChan[T]):
                 return got  # type: ignore[return-value]
             raise ChannelClosed(f"receive from closed channel {self!r}")
         r, ok = self._recv_locked()
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
         if ok:
             return r  # type: ignore[return-value]
         raise ChannelClosed(f"receive from closed channel {self!r}")
@@ -289,8 +305,8 @@ class Chan(SendChan[T], RecvChan[T]):
         """
         self._lock.acquire()
         r = self._recv_locked()
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
         return r
 
     def _recv_locked(self) -> tuple[T | None, bool]:
@@ -383,8 +399,8 @@ class Chan(SendChan[T], RecvChan[T]):
         lock.release()
         for w in woken:
             _wake(w, None, False)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def _enqueue_waiter(self, w: Waiter, sending: bool) -> None:
         """Caller holds the lock: add a select's waiter record to the send or receive queue."""
@@ -478,10 +494,7 @@ def _wake(w: Waiter, val: Any, ok: bool) -> None:
 
     ``w`` was returned by ``dequeue`` (a plain task, or a sudog whose select we claimed).
     """
-    if w.__class__ is Sudog:
-        task: Task = w.task
-    else:
-        task = w  # type: ignore[assignment]
+    task: Task = w.task if type(w) is Sudog else w  # type: ignore[assignment]
     task.val = val
     task.ok = ok
     ready(task)

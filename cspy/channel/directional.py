@@ -35,6 +35,13 @@ class _Either:
 
     __slots__ = ()
 
+    if not TYPE_CHECKING:
+
+        def __class_getitem__(cls, item: object) -> type:
+            # ``SendChan[int]`` is for the type checker; at run time it is the class itself (as
+            # ``Chan[int]`` is), so Chan's bases are plain classes, which a compiled class needs.
+            return cls
+
     def __len__(self) -> int:
         raise NotImplementedError
 

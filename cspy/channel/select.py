@@ -35,7 +35,8 @@ from cspy.channel.chan import Chan
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
 from cspy.channel.waitq import SelectToken, Sudog, has_waiter, lock_chans, unlock_chans
 from cspy.errors import ChannelClosed
-from cspy.scheduler import WaitReason, current_task, park, rand, testpoint
+from cspy.scheduler import WaitReason, current_task, park, rand
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["Recv", "Send", "select"]
 
@@ -118,16 +119,16 @@ def select(*cases: Recv[Any] | Send[Any], default: bool = False) -> tuple[int, A
         result = _complete(cases, i)
         if result is not None:
             unlock_chans(chans)
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
             if result is _CLOSED:
                 raise ChannelClosed(f"send on closed channel {cases[i].chan!r} (select case {i})")
             return result
         # The ready waiter was claimed by another select meanwhile: poll again.
     if default:
         unlock_chans(chans)
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
         return -1, None, False
     return _block(cases, chans)
 

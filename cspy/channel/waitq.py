@@ -39,7 +39,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Union
 from collections.abc import Iterator
 
-from cspy.scheduler import Task
+from cspy.scheduler.task import Task, WaitLinks
 
 if TYPE_CHECKING:
     from cspy.channel.chan import Chan
@@ -115,21 +115,21 @@ def unlock_chans(chans: list[Chan[Any]]) -> None:
             prev = ch
 
 
-class Sudog:
+class Sudog(WaitLinks):
     """One case of a blocked select, queued on its channel."""
 
-    __slots__ = ("task", "token", "index", "val", "wprev", "wnext")
+    __slots__ = ("task", "token", "index", "val")
 
     def __init__(self, token: SelectToken, index: int, val: Any) -> None:
         self.task = token.task
         self.token = token
         self.index = index
         self.val = val  # the value a send case offers; None for a receive case
-        self.wprev: Waiter | None = None  # links in its channel's queue (owned by WaitQ)
-        self.wnext: Waiter | None = None
+        self.wprev = None  # links in its channel's queue (owned by WaitQ)
+        self.wnext = None
 
 
-Waiter = Union[Task, Sudog]
+Waiter = Union[Task, Sudog]  # (each a WaitLinks: what a queue links through)
 
 
 class WaitQ:
@@ -140,7 +140,7 @@ class WaitQ:
 
     With two waiter records (tasks or sudogs) in no queue:
 
-    >>> from cspy.scheduler import Task
+    >>> from cspy.scheduler.task import Task, WaitLinks
     >>> a, b = Task(1, print, (), {}), Task(2, print, (), {})
     >>> q = WaitQ()
     >>> q.push(a); q.push(b); q.remove(a)
@@ -152,8 +152,8 @@ class WaitQ:
     __slots__ = ("first", "last", "n")
 
     def __init__(self) -> None:
-        self.first: Waiter | None = None
-        self.last: Waiter | None = None
+        self.first: WaitLinks | None = None
+        self.last: WaitLinks | None = None
         self.n = 0
 
     def push(self, w: Waiter) -> None:
@@ -167,7 +167,7 @@ class WaitQ:
         self.last = w
         self.n += 1
 
-    def pop(self) -> Waiter | None:
+    def pop(self) -> Any:  # Waiter | None
         """Remove and return the head (its links cleared), or None if the queue is empty."""
         w = self.first
         if w is None:
@@ -207,7 +207,7 @@ class WaitQ:
     def __len__(self) -> int:
         return self.n
 
-    def __iter__(self) -> Iterator[Waiter]:
+    def __iter__(self) -> Iterator[WaitLinks]:
         """The queued records, head first (caller holds the lock; for tests and debugging)."""
         w = self.first
         while w is not None:
@@ -241,11 +241,12 @@ def dequeue(q: WaitQ) -> Waiter | None:
     owns the select's single wake-up). Dead sudogs are dropped on the way.
     """
     while True:
-        w = q.pop()
-        if w is None or w.__class__ is not Sudog:
+        w: Waiter | None = q.pop()
+        if w is None or type(w) is not Sudog:
             return w
-        if w.token.claim(w.index):
-            return w
+        sg = w  # (compiled: a typed local, so the fields below are C reads)
+        if sg.token.claim(sg.index):
+            return sg
 
 
 def has_waiter(q: WaitQ) -> bool:
@@ -258,6 +259,9 @@ def has_waiter(q: WaitQ) -> bool:
         w = q.first
         if w is None:
             return False
-        if w.__class__ is not Sudog or not w.token.done:
+        if type(w) is not Sudog:
+            return True
+        sg = w
+        if not sg.token.done:
             return True
         q.pop()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import FrameType
 from typing import IO, Any
 
 from cspy.pprof.encode import Builder
@@ -114,12 +115,21 @@ def _event_builder(records: Records, rate: int, duration_ns: int = 0) -> Builder
     return b
 
 
+def _callers_frame() -> FrameType | None:
+    """The first frame outside cspy.pprof: where the program asked for the profile (counted by
+    module, not by depth: the compiled build's functions below it have no frames)."""
+    f: FrameType | None = sys._getframe(1)
+    while f is not None and f.f_globals.get("__name__", "").startswith("cspy.pprof"):
+        f = f.f_back
+    return f
+
+
 def _goroutine_builder() -> tuple[Builder, int]:
     rt = running()
     b = Builder([("goroutine", "count")], ("goroutine", "count"), 1)
     if rt is None:
         return b, 0
-    groups = goroutine_groups(rt, sys._getframe(3))
+    groups = goroutine_groups(rt, _callers_frame())
     for (stack, labels), n in groups.most_common():
         b.add(stack, [n], labels)
     return b, sum(groups.values())
@@ -181,7 +191,7 @@ def _text_counts(b: Builder, head: str) -> bytes:
     rt = running()
     out = [head]
     if rt is not None:
-        groups = goroutine_groups(rt, sys._getframe(3))
+        groups = goroutine_groups(rt, _callers_frame())
         for (stack, labels), n in groups.most_common():
             out.append(f"{n} @\n{_labels_text(labels)}{_frames_text(stack)}\n")
     return "".join(out).encode()

@@ -22,10 +22,13 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from collections.abc import Callable
 
-from greenlet import GreenletExit, getcurrent
+from greenlet import GreenletExit
 
 from cspy.scheduler import runtime as _runtime
 from cspy.scheduler.processor import GLOBAL_CHECK_INTERVAL, Processor, current_processor
+from cspy.scheduler import glet
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.runner import Stack, running_processor, running_task
 from cspy.scheduler.runqueue import RUNNEXT_STREAK
 from cspy.scheduler.task import Task, TaskState, WaitReason
 from cspy.scheduler.timers import Timer
@@ -56,7 +59,7 @@ _NOT_IN_TASK = (
 
 
 def _current() -> Task:
-    task: Task | None = getattr(getcurrent(), "task", None)
+    task = running_task()
     if task is None:
         raise RuntimeError(_NOT_IN_TASK.format(what="this operation"))
     return task
@@ -66,7 +69,7 @@ def task_to_park(lock: Any, what: str) -> Task:
     """Caller holds ``lock`` and must wait in ``what`` (e.g. ``"WaitGroup.wait()"``): the current
     task. Outside a task (plain Python, a ``cspy.blocking`` thread), ``lock`` is released and a
     ``RuntimeError`` naming ``what`` is raised, so a misuse never leaves a primitive locked."""
-    task: Task | None = getattr(getcurrent(), "task", None)
+    task = running_task()
     if task is None:
         lock.release()
         raise RuntimeError(
@@ -82,7 +85,9 @@ def current_task() -> Task:
     >>> cspy.run(lambda: cspy.current_task().id)
     1
     """
-    task: Task | None = getattr(getcurrent(), "task", None)
+    g = glet.getcurrent()  # running_task(), inlined: every blocking operation asks
+    s = g if type(g) is Stack else None  # (compiled: a typed local, so s.task is a C read)
+    task: Task | None = None if s is None else s.task
     if task is None:
         raise RuntimeError(_NOT_IN_TASK.format(what="cspy.current_task()"))
     return task
@@ -96,22 +101,24 @@ def park(reason: WaitReason, lock: Any = None, on: object = None, task: Task | N
     (it saves a lookup on the hot path). Raises ``GreenletExit`` if the runtime is shutting down.
     """
     if task is None:
-        task = getattr(getcurrent(), "task", None)
+        task = running_task()
         if task is None:
             if lock is not None:
                 lock.release()
             raise RuntimeError(_NOT_IN_TASK.format(what="a blocking operation"))
     p: Processor = task.home  # type: ignore[assignment]  # a running task has a home
-    rt = p.rt
-    if rt.stopping:  # unwinding at shutdown: nothing will ever wake us
+    if p.stopping:  # unwinding at shutdown: nothing will ever wake us
         if lock is not None:
             lock.release()
         raise GreenletExit
     task.state = WAITING
     task.reason = reason
     task.waiting_on = on
-    task.wait_since = rt.coarse_now
-    if lock is not None:
+    task.wait_since = p.coarse_now
+    if type(lock) is Lock:  # a channel's (lock.py): compiled, a C call rather than a lookup
+        mine = lock
+        mine.release()
+    elif lock is not None:
         lock.release()
     # The common hand-off, inlined: the partner this task just readied waits in runnext and
     # nothing that Processor.findrunnable_nowait looks at first is pending. The decisions are
@@ -127,7 +134,7 @@ def park(reason: WaitReason, lock: Any = None, on: object = None, task: Task | N
         and ticks % GLOBAL_CHECK_INTERVAL
         and not p.inbox
         and not p.timer_heap
-        and rt.explorer is None  # cspy.testing: its decision stream picks (findrunnable_nowait)
+        and p.explorer is None  # cspy.testing: its decision stream picks (findrunnable_nowait)
     ):
         p.ticks = ticks
         p.runnext = None
@@ -137,7 +144,7 @@ def park(reason: WaitReason, lock: Any = None, on: object = None, task: Task | N
         nxt.state = RUNNING
         if p.trace is not None:
             p.trace.switch(task, nxt)
-        nxt.glet.switch()
+        glet.switch(nxt.glet)
     else:
         if p.trace is not None:
             p.trace.park(task)
@@ -154,11 +161,13 @@ def ready(task: Task) -> None:
     task.state = RUNNABLE
     if home.trace is not None:  # type: ignore[union-attr]
         home.trace.ready(task)  # type: ignore[union-attr]
-    if getattr(getcurrent(), "p", None) is home:
-        old = home.runnext  # type: ignore[union-attr]
-        home.runnext = task  # type: ignore[union-attr]
+    g = glet.getcurrent()  # running_processor() is home, inlined: every hand-off asks
+    s = g if type(g) is Stack else None  # (compiled: a typed local, so s.p is a C read)
+    if s is not None and s.p is home:
+        old = home.runnext
+        home.runnext = task
         if old is not None:
-            home.runqput(old)  # type: ignore[union-attr]
+            home.runqput(old)
     else:
         home.inbox_put(task)  # type: ignore[union-attr]
 
@@ -184,7 +193,7 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
             "cspy.go() called with no runtime running: start the program with cspy.run(main) "
             "and spawn tasks from main or from other tasks"
         )
-    p = getattr(getcurrent(), "p", None)
+    p = running_processor()
     if p is None or p.rt is not rt:  # a foreign thread (e.g. inside cspy.blocking)
         task = Task(rt.alloc_ids(1)[0], fn, args, kwargs, name)
         if rt.bubble is not None:  # cspy.testing: remember where it was spawned
@@ -205,11 +214,10 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
 
 def gosched() -> None:
     """Yield the processor: other runnable tasks run, and this one stays runnable."""
-    g = getcurrent()
-    task: Task | None = getattr(g, "task", None)
+    task = running_task()
     if task is None:
         raise RuntimeError(_NOT_IN_TASK.format(what="cspy.gosched()"))
-    p = g.p
+    p: Processor = task.home  # type: ignore[assignment]  # a running task has a home
     task.state = RUNNABLE
     if p.trace is not None:
         p.trace.yield_(task)
@@ -238,11 +246,10 @@ def sleep(seconds: float) -> None:
     if seconds <= 0:
         gosched()
         return
-    g = getcurrent()
-    task: Task | None = getattr(g, "task", None)
+    task = running_task()
     if task is None:
         raise RuntimeError(_NOT_IN_TASK.format(what="cspy.sleep()"))
-    p = g.p
+    p: Processor = task.home  # type: ignore[assignment]
     timer = p.timers.add(p.rt.clock() + seconds, _ready_timer, task)
     try:
         park(WaitReason.SLEEP, on=None)
@@ -283,11 +290,10 @@ def add_timer(seconds: float, fn: Callable[[Any], None], arg: Any, what: str = "
     An infinite ``seconds`` never fires (and, unlike a finite timer, does not keep deadlock
     detection from seeing that nothing else can happen).
     """
-    g = getcurrent()
-    p = getattr(g, "p", None)
+    p = running_processor()
     if p is None:
         raise RuntimeError(_NOT_IN_TASK.format(what=what))
-    return p.timers.add(p.rt.clock() + seconds, fn, arg)  # type: ignore[no-any-return]
+    return p.timers.add(p.rt.clock() + seconds, fn, arg)
 
 
 def now() -> float:

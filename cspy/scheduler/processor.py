@@ -46,10 +46,10 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from greenlet import GreenletExit, getcurrent
+from greenlet import GreenletExit
 
 from cspy.scheduler.note import Note
-from cspy.scheduler.runner import Runners, Stack
+from cspy.scheduler.runner import Runners, Stack, running_processor
 from cspy.scheduler.runqueue import RunQueue
 from cspy.scheduler.steal import Seeker
 from cspy.scheduler.task import Task, TaskState
@@ -84,7 +84,7 @@ def _thread_cpu_clock() -> int | None:
 
 def current_processor() -> Processor | None:
     """Any thread: the processor whose thread this is, or None (a foreign thread)."""
-    return getattr(getcurrent(), "p", None)
+    return running_processor()
 
 
 class Processor(RunQueue, Runners):
@@ -115,6 +115,11 @@ class Processor(RunQueue, Runners):
         # An observer (cspy.trace: execution trace, block and mutex profiles), or None. The
         # scheduler calls it at each switch, park, ready and spawn; None costs one check.
         self.trace: Any = None
+        # Copies of the runtime's hot flags, read at every switch (the runtime writes both):
+        # ``stopping``, ``coarse_now`` (refreshed by sysmon), ``explorer`` (cspy.testing).
+        self.stopping = False
+        self.coarse_now = 0.0
+        self.explorer: Any = None
         # Counters (owner writes, anyone reads; see stats.py).
         self.ticks = 0
         self.switches = 0
@@ -192,10 +197,10 @@ class Processor(RunQueue, Runners):
         """
         self.ticks += 1
         rt = self.rt
-        if rt.stopping:
+        if self.stopping:
             return None
-        if rt.explorer is not None:  # cspy.testing: a seeded or explored schedule picks the task
-            return rt.explorer.pick(self)  # type: ignore[no-any-return]
+        if self.explorer is not None:  # cspy.testing: a seeded or explored schedule picks the task
+            return self.explorer.pick(self)  # type: ignore[no-any-return]
         if self.ticks % GLOBAL_CHECK_INTERVAL == 0 and rt.glob.q:
             task = self._globrunqget(1)
             if task is not None:

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent, greenlet
 
+from cspy.scheduler import glet
 from cspy.scheduler.task import Task, TaskState
 
 if TYPE_CHECKING:
     from cspy.scheduler.processor import Processor
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX"]
+__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX", "running_processor", "running_task"]
 
 RUNNING, DEAD = TaskState.RUNNING, TaskState.DEAD
 
@@ -31,7 +32,7 @@ RUNNING, DEAD = TaskState.RUNNING, TaskState.DEAD
 RUNNER_POOL_MAX = 128
 
 
-class Stack(greenlet):  # type: ignore[misc]
+class Stack(glet.greenlet):  # type: ignore[misc]
     """A greenlet of the scheduler: a processor's hub (``task`` is None) or a task runner."""
 
     __slots__ = ("p", "task")
@@ -42,8 +43,30 @@ class Stack(greenlet):  # type: ignore[misc]
         self.task: Task | None = None
 
 
+def running_task() -> Task | None:
+    """Any thread: the task whose greenlet runs this code, or None (a hub, or a thread that is
+    not a processor's)."""
+    g = glet.getcurrent()
+    if type(g) is not Stack:
+        return None
+    s = g  # (compiled: the typed local reads the C field)
+    return s.task
+
+
+def running_processor() -> Processor | None:
+    """Any thread: the processor whose thread this is, or None (a foreign thread)."""
+    g = glet.getcurrent()
+    if type(g) is not Stack:
+        return None
+    s = g
+    return s.p
+
+
 class Runners:
     """The runner half of a processor. Owner thread only."""
+
+    if not TYPE_CHECKING:  # (mypy would read an empty __slots__ as "no attributes")
+        __slots__ = ()  # a mixin: the processor holds the state (compiled, as C fields)
 
     if TYPE_CHECKING:  # provided by Processor
         rt: Runtime

@@ -32,7 +32,8 @@ from typing import Any, TypeVar
 from collections.abc import Callable
 
 from cspy.errors import DeadlockError
-from cspy.scheduler.processor import Processor, Stack
+from cspy.scheduler.processor import Processor
+from cspy.scheduler.runner import Stack
 from cspy.scheduler.procs import check_procs, cpus, default_procs, gil_enabled
 from cspy.scheduler.runqueue import RUNQ_SIZE, GlobalRunQueue
 from cspy.scheduler.sigint import deferred_sigint
@@ -97,6 +98,8 @@ class Runtime:
         self.spawned_foreign = 0  # tasks spawned from non-runtime threads (under lock)
         self.started_at = clock()
         self.coarse_now = self.started_at  # refreshed by sysmon; cheap "now" for wait times
+        for p in self.ps:
+            p.coarse_now = self.started_at
         self.long_running_count = 0
         self.long_running: deque[LongRunning] = deque(maxlen=16)
         self.threads: list[threading.Thread] = []
@@ -109,7 +112,18 @@ class Runtime:
         # testing.wait(), leak check, spawn sites; see _checkdead and main_done); ``explorer``
         # picks the next task on a processor from a seeded or explored decision stream.
         self.bubble: Any = None
-        self.explorer: Any = None
+        self._explorer: Any = None
+
+    @property
+    def explorer(self) -> Any:
+        return self._explorer
+
+    @explorer.setter
+    def explorer(self, chooser: Any) -> None:
+        """Set before the processors run; each keeps a copy for its scheduling decisions."""
+        self._explorer = chooser
+        for p in self.ps:
+            p.explorer = chooser
 
     # ---- ids and spawning ---------------------------------------------------------------
 
@@ -249,6 +263,7 @@ class Runtime:
     def _stop_locked(self) -> None:
         self.stopping = True
         for p in self.ps:
+            p.stopping = True  # the copy the hot path reads
             p.kick()
 
     # ---- life cycle ----------------------------------------------------------------------

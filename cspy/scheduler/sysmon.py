@@ -78,6 +78,8 @@ class Sysmon:
         while not self._stop.wait(SYSMON_INTERVAL):
             now = rt.clock()
             rt.coarse_now = now
+            for p in rt.ps:
+                p.coarse_now = now  # the copy park reads (a float: no reference to race on)
             if rt.interrupted and not self._interrupt_raised:
                 self._interrupt_raised = True
                 rt.fail(None, KeyboardInterrupt())

@@ -7,8 +7,11 @@ cimport cython
 
 cdef object _NEW
 
+cdef class WaitLinks:
+    cdef public WaitLinks wprev, wnext
+
 @cython.final
-cdef class Task:
+cdef class Task(WaitLinks):
     cdef public object id
     cdef public object _name
     cdef public object fn, args, kwargs
@@ -21,7 +24,6 @@ cdef class Task:
     cdef public long long seq
     cdef public object val
     cdef public bint ok
-    cdef public object wprev, wnext
     cdef public object system
     cdef public object obs
     cdef object __weakref__

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from cspy.scheduler.processor import Processor
 
-__all__ = ["Task", "TaskState", "WaitReason"]
+__all__ = ["Task", "TaskState", "WaitLinks", "WaitReason"]
 
 
 class TaskState(enum.IntEnum):
@@ -71,7 +71,20 @@ class WaitReason(str, enum.Enum):
         return self.value
 
 
-class Task:
+class WaitLinks:
+    """The two links of an intrusive wait queue (cspy/channel/waitq.py), owned by the primitive
+    whose queue the record is in: a task is its own record for a plain wait, a select queues one
+    record per case. A base class rather than two more slots of Task, so that a queue can link
+    both kinds through one type (the compiled build reads them as C fields)."""
+
+    __slots__ = ("wprev", "wnext")
+
+    def __init__(self) -> None:
+        self.wprev: WaitLinks | None = None
+        self.wnext: WaitLinks | None = None
+
+
+class Task(WaitLinks):
     """A lightweight task (goroutine). Created by :func:`cspy.go`; never constructed by users.
 
     ``id`` is a unique int (the main task is 1) and ``name`` a display name
@@ -93,8 +106,6 @@ class Task:
         "seq",
         "val",
         "ok",
-        "wprev",
-        "wnext",
         "system",  # unset unless True (see the module comment)
         "obs",  # unset unless an observer records this task's wait
         "__weakref__",
@@ -127,8 +138,8 @@ class Task:
         self.seq = 0
         self.val: Any = None
         self.ok = True
-        self.wprev: Any = None  # wait-queue links, owned by the primitive the task waits on
-        self.wnext: Any = None
+        self.wprev = None  # wait-queue links (WaitLinks), owned by the primitive the task waits on
+        self.wnext = None
 
     @property
     def name(self) -> str:

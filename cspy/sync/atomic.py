@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from cspy.scheduler import testpoint
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["AtomicInt"]
 
@@ -39,8 +39,8 @@ class AtomicInt:
         """The current value."""
         with self._lock:
             v = self._value
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
         return v
 
     def store(self, v: int) -> None:
@@ -48,8 +48,8 @@ class AtomicInt:
         _check_int("store", v)
         with self._lock:
             self._value = v
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
 
     def add(self, d: int) -> int:
         """Add ``d`` (may be negative) and return the new value."""
@@ -57,8 +57,8 @@ class AtomicInt:
         with self._lock:
             self._value += d
             new = self._value
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
         return new
 
     def swap(self, v: int) -> int:
@@ -67,8 +67,8 @@ class AtomicInt:
         with self._lock:
             old = self._value
             self._value = v
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
         return old
 
     def compare_and_swap(self, old: int, new: int) -> bool:
@@ -78,8 +78,8 @@ class AtomicInt:
             swapped = self._value == old
             if swapped:
                 self._value = new
-        if testpoint.point is not None:
-            testpoint.point()
+        if hook.point is not None:
+            hook.point()
         return swapped
 
     def __repr__(self) -> str:

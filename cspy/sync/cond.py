@@ -17,7 +17,8 @@ import threading
 from collections import deque
 from typing import Protocol
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park, testpoint
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["Cond", "Locker"]
 
@@ -90,8 +91,8 @@ class Cond:
             task = self._waiters.popleft() if self._waiters else None
         if task is not None:
             ready(task)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def broadcast(self) -> None:
         """Wake every waiting task."""
@@ -100,8 +101,8 @@ class Cond:
             self._waiters.clear()
         for task in waiters:
             ready(task)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def __repr__(self) -> str:
         return f"<Cond waiters={len(self._waiters)}>"

@@ -43,7 +43,8 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, now, park, ready, task_to_park, testpoint
+from cspy.scheduler import Task, WaitReason, now, park, ready, task_to_park
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["Mutex", "STARVATION_THRESHOLD"]
 
@@ -90,14 +91,14 @@ class Mutex:
         """Block the task until it owns the mutex."""
         if not self._held.acquire(False):
             self._lock_slow()
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def try_lock(self) -> bool:
         """Take the mutex if it is free; never blocks. True if taken."""
         ok = self._held.acquire(False)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
         return ok
 
     def unlock(self) -> None:
@@ -113,8 +114,8 @@ class Mutex:
                 raise RuntimeError(_UNLOCK_UNLOCKED) from None
             finally:
                 lk.release()
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def _lock_slow(self) -> None:
         """The fast path failed: queue, park, and retry or receive the mutex."""
@@ -191,8 +192,8 @@ class Mutex:
     def __enter__(self) -> Mutex:
         if not self._held.acquire(False):
             self._lock_slow()
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
         return self
 
     def __exit__(self, *exc: Any) -> None:

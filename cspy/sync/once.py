@@ -18,7 +18,8 @@ import threading
 from typing import Any
 from collections.abc import Callable
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park, testpoint
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["Once"]
 
@@ -52,8 +53,8 @@ class Once:
         state = self._state
         if state == DONE:
             lk.release()
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
             return
         if state == RUNNING:
             task = task_to_park(lk, "Once.do()")
@@ -76,8 +77,8 @@ class Once:
                 waiters, self._waiters = self._waiters, []
             for task in waiters:
                 ready(task)
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
 
     def done(self) -> bool:
         """Whether the function has run to completion (or raised)."""

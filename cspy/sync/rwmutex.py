@@ -25,7 +25,8 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park, testpoint
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["RWMutex", "RLocker"]
 
@@ -63,8 +64,8 @@ class RWMutex:
         if not self._writer and not self._wwait:
             self._readers += 1
             lk.release()
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
             return
         task = task_to_park(lk, "RWMutex.rlock()")
         self._rwait.append(task)
@@ -102,8 +103,8 @@ class RWMutex:
             ready(task)
         else:
             lk.release()
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def rlocker(self) -> RLocker:
         """A lock object whose ``lock``/``unlock`` and ``with`` take and release a read lock."""
@@ -118,8 +119,8 @@ class RWMutex:
         if not self._writer and self._readers == 0 and not self._wwait:
             self._writer = True
             lk.release()
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
             return
         task = task_to_park(lk, "RWMutex.lock()")
         self._wwait.append(task)
@@ -176,8 +177,8 @@ class RWMutex:
         lk.release()
         for task in woken:
             ready(task)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def __enter__(self) -> RWMutex:
         self.lock()

@@ -22,7 +22,8 @@ import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park, testpoint
+from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["Semaphore"]
 
@@ -80,8 +81,8 @@ class Semaphore:
         if self.size - self._cur >= k and not self._waiters:
             self._cur += k
             lk.release()
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
             return
         task = task_to_park(lk, "Semaphore.acquire()")
         entry = [k, task]
@@ -104,8 +105,8 @@ class Semaphore:
             ok = self.size - self._cur >= k and not self._waiters
             if ok:
                 self._cur += k
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
         return ok
 
     def release(self, k: int = 1) -> None:
@@ -122,8 +123,8 @@ class Semaphore:
             )
         lk.release()
         self._release(k)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def _release(self, k: int) -> None:
         """Return ``k`` units (0: none) and admit the waiters at the head that now fit."""

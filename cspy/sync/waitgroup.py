@@ -15,7 +15,8 @@ import threading
 from typing import Any
 from collections.abc import Callable
 
-from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park, testpoint
+from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park
+from cspy.scheduler.testpoint import hook
 
 __all__ = ["WaitGroup"]
 
@@ -55,8 +56,8 @@ class WaitGroup:
                 waiters, self._waiters = self._waiters, []
         for t in waiters:
             ready(t)
-        if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-            testpoint.point()
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
 
     def done(self) -> None:
         """Decrement the counter by one."""
@@ -97,8 +98,8 @@ class WaitGroup:
         self._lock.acquire()
         if self._count == 0:
             self._lock.release()
-            if testpoint.point is not None:  # cspy.testing: a scheduling point in exploration
-                testpoint.point()
+            if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+                hook.point()
             return
         task = task_to_park(self._lock, "WaitGroup.wait()")
         self._waiters.append(task)

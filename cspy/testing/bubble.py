@@ -58,7 +58,7 @@ class Bubble:
     # ---- called by the runtime -------------------------------------------------------------
 
     def spawned(self, task: Task) -> None:
-        site = spawn_site(3)  # 0: here, 1: go(), 2: its caller
+        site = spawn_site()  # the caller of go()
         if site is not None:
             self.sites[task.id] = site
         if self.point is not None:

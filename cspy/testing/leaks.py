@@ -42,12 +42,10 @@ def is_cspy_file(filename: str) -> bool:
     return filename.startswith(_CSPY) and not filename.startswith(_EXAMPLES)
 
 
-def spawn_site(depth: int = 2) -> str | None:
-    """``file:line`` of the first caller frame outside cspy, ``depth`` frames up from here."""
-    try:
-        f: FrameType | None = sys._getframe(depth)
-    except ValueError:
-        return None
+def spawn_site() -> str | None:
+    """``file:line`` of the first caller frame outside cspy (the frames of cspy's own functions
+    are skipped by file, not counted: the compiled build's functions have no frames)."""
+    f: FrameType | None = sys._getframe(1)
     while f is not None and is_cspy_file(f.f_code.co_filename):
         f = f.f_back
     if f is None:

@@ -1,4 +1,4 @@
-"""Scheduling points in exploration: what ``testpoint.point`` does (cspy/scheduler/testpoint.py).
+"""Scheduling points in exploration: what ``testpoint.hook.point`` does (cspy/scheduler/testpoint.py).
 
 In exploration, every channel operation, select, sync operation and ``go`` ends by offering the
 processor to the decision stream: the task yields (as ``gosched`` does) and the explorer's
@@ -41,7 +41,12 @@ def point() -> None:
         return
     if g.p.rt.stopping:
         return
-    f: FrameType | None = sys._getframe(2)  # 0: here, 1: the operation, 2: its caller
+    # The frame below is the operation that called us when that operation is Python code (it
+    # names ``hook.point``): its caller is what counts. A compiled operation has no frame,
+    # and the frame below is then its caller already.
+    f: FrameType | None = sys._getframe(1)
+    if f is not None and "point" in f.f_code.co_names:
+        f = f.f_back
     while f is not None:
         code = f.f_code
         if code in QUIET:

@@ -115,10 +115,10 @@ def execute(
         for attach in getattr(_runtime, "attach_hooks", ()):  # cspy.trace, cspy.pprof, when on
             attach(rt)
         if points:
-            testpoint.point = point
+            testpoint.hook.point = point
         return rt.run_main(main, args, kwargs)  # type: ignore[no-any-return]
     finally:
-        testpoint.point = None
+        testpoint.hook.point = None
         rt.finish()
 
 

@@ -83,6 +83,11 @@ def serve(stats: Stats | ShardedStats, workers: int, requests: int, keys: int) -
     return time.monotonic() - start
 
 
+def _program(path: str) -> bool:
+    """A frame of the program, not of cspy (an installed cspy's examples are programs too)."""
+    return "/cspy/" not in path or "/cspy/examples/" in path
+
+
 def top_waits(records: dict[Any, tuple[float, int]], n: int = 3) -> list[tuple[str, str, float]]:
     """(where, what, ms) for the block profile's biggest waits: the innermost frame of the
     program's own code, and the wait's reason/object labels."""
@@ -90,7 +95,7 @@ def top_waits(records: dict[Any, tuple[float, int]], n: int = 3) -> list[tuple[s
     for (stack, labels), (_count, delay) in records.items():
         lab = dict(labels)
         what = lab["reason"] + (f" on {lab['chan']}" if "chan" in lab else " (lock)" if "lock" in lab else "")
-        where = next((f"{name}" for _f, name, _l, _n in stack if "/cspy/" not in _f), "?")
+        where = next((name for f, name, _l, _n in stack if _program(f)), "?")
         totals[(where, what)] += delay
     return [(w, what, d / 1e6) for (w, what), d in totals.most_common(n)]
 

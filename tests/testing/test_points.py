@@ -10,12 +10,12 @@ from cspy.scheduler import testpoint
 
 
 def test_the_hook_is_off_outside_exploration() -> None:
-    assert testpoint.point is None
+    assert testpoint.hook.point is None
     testing.run(lambda: None)
-    assert testpoint.point is None
+    assert testpoint.hook.point is None
     with pytest.raises(testing.ScheduleFailure):
         testing.explore(lambda: cspy.go(lambda: 1 / 0) and None, runs=5)
-    assert testpoint.point is None
+    assert testpoint.hook.point is None
 
 
 @pytest.mark.parametrize("op", ["send", "recv", "select", "lock", "add", "close", "go",

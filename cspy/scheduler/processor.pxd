@@ -1,0 +1,44 @@
+# Cython declarations for processor.py (read cspy/build.py). Fields written by the owner and read
+# by other threads are C integers or flags (idle, spinning, counters) or objects set once
+# (queues, locks, notes); the owner-written object fields read elsewhere (``current``,
+# ``runnext``) are read there only under the rules of stats.py.
+cimport cython
+from cspy.scheduler.task cimport Task
+from cspy.scheduler.runqueue cimport RunQueue
+from cspy.scheduler.runner cimport Stack
+
+cdef class Processor(RunQueue):
+    cdef public object rt
+    cdef public object id
+    cdef public object rand
+    cdef public object inbox
+    cdef public bint idle
+    cdef public object wake
+    cdef public object timers
+    cdef public list timer_heap
+    cdef public Stack hub
+    cdef public Task current
+    cdef public object thread_ident, thread_name
+    cdef public list free
+    cdef public dict tasks
+    cdef public object id_next, id_end
+    cdef public object seeker
+    cdef public bint spinning
+    cdef public object frozen
+    cdef public long long handoffs_in
+    cdef public object cpu_clock
+    cdef public object trace
+    cdef public bint stopping
+    cdef public double coarse_now
+    cdef public object explorer
+    cdef public long long ticks, switches, spawned, finished
+    cdef object __weakref__
+
+    @cython.locals(idle=bint)
+    cpdef inbox_put(self, Task task)
+    @cython.locals(task=Task)
+    cpdef Task findrunnable_nowait(self)
+    @cython.locals(g=object)
+    cpdef resume(self, Task task)
+    @cython.locals(nxt=Task)
+    cpdef schedule_from(self, Task task)
