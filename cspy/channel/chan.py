@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from collections.abc import Iterator
 
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
