@@ -88,11 +88,17 @@ def internal(filename: str) -> bool:
     >>> import cspy.channel.chan as chan
     >>> internal(chan.__file__), internal("/app/prog.py"), internal("<frozen runpy>")
     (True, False, True)
+    >>> internal("cspy/scheduler/runner.py")  # a compiled frame's name for its source
+    True
     """
     if filename in ("<frozen runpy>", _RUNPY):
         return True
     if filename.startswith("<"):  # <stdin>, <string>, a doctest: the program's
         return False
+    if not os.path.isabs(filename) and filename.replace("\\", "/").startswith("cspy/"):
+        # The compiled build's frames name their source relative to the build ("cspy/chan.py"),
+        # wherever the package is installed: resolve it against the package's own directory.
+        filename = os.path.join(os.path.dirname(_PACKAGE), filename)
     path = os.path.abspath(filename)
     return path.startswith(_PACKAGE + os.sep) and not path.startswith(_EXAMPLES + os.sep)
 
