@@ -33,10 +33,11 @@ _WAIT_MAX = 86_400.0  # select wants a timeout that fits a timeval; the caller r
 
 
 class Note:
-    __slots__ = ("flag", "_r", "_w", "_watch", "_lock", "_poll")
+    __slots__ = ("flag", "_r", "_w", "_watch", "_lock", "_poll", "_written")
 
     def __init__(self) -> None:
         self.flag = False
+        self._written = False  # a write since the last drain (under _lock)
         if _EVENTFD:
             self._r = self._w = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         else:
@@ -63,11 +64,14 @@ class Note:
                     os.write(self._w, b"x")
             except BlockingIOError:  # a full pipe is readable already
                 pass
+            self._written = True  # after the write: a clear that misses it drains it next time
 
     def clear(self) -> None:
         """Owner only."""
         self.flag = False
-        _drain(self._r)
+        if self._written:  # nothing written since the last drain: no read (a syscall) needed
+            self._written = False
+            _drain(self._r)
 
     def watch(self, fd: int) -> None:
         """Owner only: readiness of ``fd`` ends a wait too (-1: none). ``wait`` drains it."""

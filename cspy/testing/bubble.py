@@ -76,6 +76,12 @@ class Bubble:
             self.result = result
         return True  # main's processor goes idle last at the latest, and runs the check
 
+    def may_jump_inline(self) -> bool:
+        """Whether a lone processor with nothing to run may move the clock itself, from the task
+        that has just parked (``Processor._virtual_idle``): under the virtual clock, and not while
+        a ``wait()`` or the leak check is due -- those end from the hub, once every task is parked."""
+        return self.clock is not None and not self.done and self.waiter is None
+
     def all_blocked(self, rt: Runtime) -> bool:
         """Caller holds ``rt.lock``; every task is durably blocked. False: a deadlock."""
         w = self.waiter
