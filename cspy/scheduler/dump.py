@@ -20,7 +20,13 @@ Where the stacks come from:
 Read-only and lock-free: it copies the processors' task tables (see ``Runtime.all_tasks``), so a
 dump taken while tasks run is a best-effort picture, as Go's is without stopping the world; a
 task may move on between reading its state and its stack. The deadlock message is exact,
-because every processor is idle then. No source lines are read (no file I/O), so the dump is
+because every processor is idle then (``stopped=True``).
+
+Without the GIL, walking a stack that another thread is running or resuming can crash the
+interpreter (its frames are freed under the walker), and so can reading the object a task
+waits on while its thread replaces it. So on a free-threaded build a dump taken while the other
+processors run shows every task's header line, but stacks and wait objects only for tasks of
+the calling thread's own processor (they cannot move while it dumps); the other tasks say so. No source lines are read (no file I/O), so the dump is
 safe to take from a signal handler.
 """
 
@@ -76,12 +82,31 @@ def dump_tasks(frame: FrameType | None = None) -> str:
     return dump_runtime(rt, frame if frame is not None else sys._getframe(1))
 
 
-def dump_runtime(rt: Runtime, here: FrameType | None = None) -> str:
-    """The dump of ``rt``; ``here`` is the calling thread's frame if it runs a task of ``rt``."""
+def dump_runtime(rt: Runtime, here: FrameType | None = None, *, stopped: bool = False) -> str:
+    """The dump of ``rt``; ``here`` is the calling thread's frame if it runs a task of ``rt``.
+    ``stopped``: the caller knows no processor can run a task meanwhile (the deadlock check)."""
     now = max(rt.coarse_now, rt.clock())
     frames = _running_frames(rt, here)
-    blocks = [_block(task, now, frames) for task in rt.all_tasks()]
+    only = None if stopped or _gil_enabled() else _own_processor(rt)
+    blocks = [_block(task, now, frames, only) for task in rt.all_tasks()]
     return "\n\n".join(blocks) + "\n"
+
+
+def _gil_enabled() -> bool:
+    is_enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if is_enabled is None else bool(is_enabled())
+
+
+def _own_processor(rt: Runtime) -> object:
+    """The processor the calling thread runs, or a marker matching no task's home."""
+    me = threading.get_ident()
+    for p in rt.ps:
+        if p.thread_ident == me:
+            return p
+    return _NOBODY
+
+
+_NOBODY = object()
 
 
 def describe(task: Task, now: float) -> str:
@@ -104,8 +129,13 @@ def describe(task: Task, now: float) -> str:
     return f"task {task.id}{name} [{what}]:"
 
 
-def _block(task: Task, now: float, frames: dict[int, FrameType]) -> str:
+def _block(task: Task, now: float, frames: dict[int, FrameType], only: object) -> str:
+    """``only``: None, or the one processor whose started tasks may be read in full."""
     lines = [describe(task, now)]
+    home = task.home
+    if only is not None and home is not None and home is not only:
+        lines.append(f"  (stack not shown: on P{home.id}'s thread, unreadable while it runs without the GIL)")
+        return "\n".join(lines)
     on = task.waiting_on
     if task.state is TaskState.WAITING and on is not None:
         lines.append(f"  waiting on {_safe_repr(on)}")
@@ -121,7 +151,7 @@ def _running_frames(rt: Runtime, here: FrameType | None) -> dict[int, FrameType]
         threads[me] = here
     out: dict[int, FrameType] = {}
     for p in rt.ps:
-        task = p.current
+        task, _ = p.peek()
         frame = threads.get(p.thread_ident)
         if task is not None and frame is not None:
             out[task.id] = frame

@@ -1,7 +1,7 @@
 # Cython declarations for processor.py (read cspy/build.py). Fields written by the owner and read
 # by other threads are C integers or flags (idle, spinning, counters) or objects set once
 # (queues, locks, notes); the owner-written object fields read elsewhere (``current``,
-# ``runnext``) are read there only under the rules of stats.py.
+# ``runnext``) are read there only through ``peek``, under ``lock`` (processor.py's docstring).
 cimport cython
 from cspy.scheduler.task cimport Task
 from cspy.scheduler.runqueue cimport RunQueue
@@ -21,6 +21,7 @@ cdef class Processor(RunQueue):
     cdef public object thread_ident, thread_name
     cdef public list free
     cdef public dict tasks
+    cdef public Task last_done
     cdef public object id_next, id_end
     cdef public object seeker
     cdef public bint spinning

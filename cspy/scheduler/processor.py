@@ -36,6 +36,13 @@ and one idle hub at a time blocks in the poll instead of on ``wake``.
 Work sharing (steal.py): a hub that finds no work takes new tasks only from a processor that
 is stuck, and on builds without the GIL spins a while before it sleeps, so a task readied for
 it from another thread costs a locked append rather than a futex.
+
+Observers on other threads (stats, dumps, sysmon) read ``current`` and ``runnext`` only through
+``peek``, under ``lock``. The owner writes both without a lock at every switch, which is safe
+because a task is never freed while one of them is being read: a finished task's last scheduler
+reference (``last_done``) is dropped under ``lock``, by the next task to finish here. Without
+that rule a compiled build on free-threaded CPython could incref a task freed between the load
+and the incref (Cython's field reads are a plain load, not the interpreter's safe try-incref).
 """
 
 from __future__ import annotations
@@ -106,6 +113,7 @@ class Processor(RunQueue, Runners):
         self.thread_name = ""
         self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
         self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
+        self.last_done: Task | None = None  # the last task to finish here (see ``peek``; lock)
         self.id_next = self.id_end = 0
         self.seeker = Seeker(self, rt.nprocs)
         self.spinning = False  # looking for work before sleeping (steal.py; rt.lock)
@@ -128,6 +136,11 @@ class Processor(RunQueue, Runners):
 
     def __repr__(self) -> str:
         return f"<Processor P{self.id}>"
+
+    def peek(self) -> tuple[Task | None, Task | None]:
+        """Any thread: ``(current, runnext)`` as they are now (see the module's docstring)."""
+        with self.lock:
+            return self.current, self.runnext
 
     # ---- ids ------------------------------------------------------------------------------
 

@@ -74,6 +74,8 @@ class Runners:
         free: list[Stack]
         tasks: dict[int, Task]
         current: Task | None
+        last_done: Task | None
+        lock: Any
         finished: int
         trace: Any
 
@@ -152,6 +154,8 @@ class Runners:
         task.state = DEAD
         task.glet = None
         g.task = None
-        self.tasks.pop(task.id, None)
-        self.finished += 1
         self.current = None
+        with self.lock:  # its last reference here goes under the lock (Processor.peek)
+            self.last_done = task
+            self.tasks.pop(task.id, None)
+        self.finished += 1

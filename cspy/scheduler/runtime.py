@@ -213,7 +213,7 @@ class Runtime:
             return
         from cspy.scheduler.dump import dump_runtime
 
-        err = DeadlockError("all tasks are asleep - deadlock!\n\n" + dump_runtime(self))
+        err = DeadlockError("all tasks are asleep - deadlock!\n\n" + dump_runtime(self, stopped=True))
         self.failure = err
         self._stop_locked()
 
@@ -346,7 +346,7 @@ class Runtime:
         for p in self.ps:
             for t in _snapshot(p.tasks):
                 seen[t.id] = t
-            nxt = p.runnext
+            _, nxt = p.peek()
             for t in ([nxt] if nxt is not None else []) + _snapshot_seq(p.new):
                 seen.setdefault(t.id, t)
         for t in _snapshot_seq(self.glob.q):

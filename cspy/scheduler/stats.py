@@ -3,6 +3,9 @@
 Counters live where the work happens (processor fields written by their owner, per-task wait
 reasons) and are read here without locks: a snapshot costs the hot path nothing, and each number
 is one a processor really had, though two numbers may come from slightly different instants.
+Counters and flags are plain numbers; the one kind of object field the owner rewrites at every
+switch (a processor's ``current`` and ``runnext``) is read through ``Processor.peek``, under the
+processor's lock, so that the task cannot be freed mid-read on a build without the GIL.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
         return Stats(running=False)
     procs = []
     for p in rt.ps:
-        cur = p.current
+        cur, nxt = p.peek()
         spinning = p.spinning
         if p.idle:
             state = "idle"
@@ -98,7 +101,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
                 thread=p.thread_name,
                 state=state,
                 current=_info(cur),
-                runnext=_info(p.runnext),
+                runnext=_info(nxt),
                 runq=len(p.pinned) + len(p.new),
                 runq_new=len(p.new),
                 inbox=len(p.inbox),

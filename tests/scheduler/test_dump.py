@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import time
 
@@ -10,6 +11,7 @@ import pytest
 
 import cspy
 from cspy.scheduler import Task, TaskState, WaitReason
+from cspy.scheduler import dump
 from cspy.scheduler.dump import describe
 from cspy.sync import Mutex
 from tests.conftest import PROCS
@@ -134,6 +136,9 @@ def test_dump_from_another_thread_shows_a_running_task_stack(procs: int) -> None
         th.join()
     spinner_block = [b for b in dumps[0].split("\n\n") if "'spinner'" in b][0]
     assert spinner_block.startswith("task 2 'spinner' [running]:")
+    if not dump._gil_enabled():  # another thread's live stack is not read without the GIL
+        assert spinner_block.splitlines()[1].startswith("  (stack not shown: on P"), spinner_block
+        return
     frames = [ln for ln in spinner_block.splitlines() if ln.endswith("(...)")]
     assert frames[0] == "  Event.is_set(...)" or frames[0].endswith(".spin_here(...)"), "innermost first"
     assert [f for f in frames if f.endswith(".spin_here(...)")] and frames[-1].endswith(".spinner(...)")
@@ -181,3 +186,40 @@ def test_deadlock_message_uses_the_dump() -> None:
     assert "task 1 'main' [chan receive]:" in msg
     assert "task 2 'stuck' [chan receive]:\n  waiting on <Chan 'never'" in msg
     assert "wait_on_recv(...)" in msg
+
+
+def test_without_the_gil_a_dump_reads_only_its_own_processors_stacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without the GIL another thread's stacks and wait objects may be freed under the reader:
+    # a dump shows them in full only for tasks of the calling thread's own processor, or when
+    # the caller knows every processor is stopped (the deadlock check).
+    from cspy.scheduler.runtime import running
+
+    monkeypatch.setattr(dump, "_gil_enabled", lambda: False)
+    dumps: dict[str, str] = {}
+
+    def main() -> None:
+        ch = cspy.Chan[int](name="jobs")
+        cspy.go(wait_on_recv, ch, name="parked")
+        cspy.gosched()  # it starts, and parks on ch
+        cspy.go(wait_on_recv, ch, name="unstarted")
+        rt = running()
+        assert rt is not None
+        dumps["own"] = cspy.dump_tasks()  # from main: P0 is this thread's processor
+        foreign = threading.Thread(target=lambda: dumps.update(foreign=dump.dump_runtime(rt)))
+        foreign.start()
+        foreign.join()  # main holds P0 meanwhile: nothing moves, but the rule cannot know that
+        dumps["stopped"] = dump.dump_runtime(rt, sys._getframe(), stopped=True)
+        ch.send(1)
+        ch.send(2)
+
+    cspy.run(main, procs=1)
+    for key in ("own", "stopped"):
+        parked = block(dumps[key], 2)
+        assert "waiting on <Chan 'jobs'" in parked and "  wait_on_recv(...)" in parked, (key, parked)
+    foreign = dumps["foreign"]
+    assert headers(foreign)[2] == ("parked", "chan receive")
+    assert block(foreign, 2).splitlines()[1] == (
+        "  (stack not shown: on P0's thread, unreadable while it runs without the GIL)"
+    )
+    assert "waiting on" not in block(foreign, 2) and "main(...)" not in foreign
+    assert "  not started: wait_on_recv(...)" in block(foreign, 3), "an unstarted task has no thread"

@@ -318,3 +318,62 @@ def test_runtime_restarts_back_to_back(procs: int) -> None:
     for k in range(40):
         assert run(main, k, procs=procs) == 10 + k
 
+
+
+def test_observers_on_another_thread_while_tasks_start_and_finish(procs: int) -> None:
+    # stats() and the task dump read each processor's current and runnext task from a thread
+    # of their own while the owners replace them at every switch and free finished tasks: on
+    # a build without the GIL a racy read would use a freed task (a crash, not a failed assert).
+    from cspy.scheduler.dump import dump_runtime
+    from cspy.scheduler.runtime import running
+
+    n = 4000
+    tally = Tally()
+    stop = threading.Event()
+    seen = {"snapshots": 0, "running": 0}
+    errors: list[BaseException] = []
+
+    def observe() -> None:
+        try:
+            while not stop.is_set():
+                rt = running()
+                if rt is None:
+                    continue
+                s = cspy.stats()
+                seen["snapshots"] += 1
+                for p in s.procs:
+                    if p.current is not None:
+                        # a snapshot: the task may have parked or ended since (never freed)
+                        assert p.current.id > 0 and isinstance(p.current.name, str), p.current
+                        seen["running"] += 1
+                    if p.runnext is not None:
+                        assert p.runnext.id > 0, p.runnext
+                text = dump_runtime(rt)
+                assert text.startswith("task "), text[:200]
+        except BaseException as exc:  # reported by the test body
+            errors.append(exc)
+
+    def job(i: int, ch: cspy.Chan[int]) -> None:
+        if i % 3 == 0:
+            cspy.gosched()
+        ch.send(i)
+
+    def main() -> None:
+        watcher = threading.Thread(target=observe, name="observer")
+        watcher.start()
+        try:
+            ch = cspy.Chan[int](16)
+            for i in range(n):
+                cspy.go(job, i, ch)
+                if i % 4 == 0:
+                    tally.add(ch.recv())
+            for _ in range(n - (n + 3) // 4):
+                tally.add(ch.recv())
+        finally:
+            stop.set()
+            watcher.join()
+
+    run(main, procs=procs)
+    assert not errors, errors[0]
+    tally.check(range(n))
+    assert seen["snapshots"] > 0
