@@ -21,3 +21,6 @@ cpdef ready(Task task)
 
 @cython.locals(p=Processor)
 cpdef gosched()
+
+@cython.locals(p=Processor, task=Task)
+cpdef Task _spawn(rt, fn, tuple args, dict kwargs, name)

@@ -193,6 +193,17 @@ def go(fn: Callable[..., Any], /, *args: Any, name: str | None = None, **kwargs:
             "cspy.go() called with no runtime running: start the program with cspy.run(main) "
             "and spawn tasks from main or from other tasks"
         )
+    return _spawn(rt, fn, args, kwargs, name)
+
+
+def _spawn(
+    rt: _runtime.Runtime,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    name: str | None,
+) -> Task:
+    """``go`` once its arguments are checked (compiled: typed, with C access to the processor)."""
     p = running_processor()
     if p is None or p.rt is not rt:  # a foreign thread (e.g. inside cspy.blocking)
         task = Task(rt.alloc_ids(1)[0], fn, args, kwargs, name)

@@ -4,11 +4,9 @@
 # ``runnext``) are read there only through ``peek``, under ``lock`` (processor.py's docstring).
 cimport cython
 from cspy.scheduler.task cimport Task
-from cspy.scheduler.runqueue cimport RunQueue
-from cspy.scheduler.runner cimport Stack
+from cspy.scheduler.runner cimport Runners, Stack
 
-cdef class Processor(RunQueue):
-    cdef public object rt
+cdef class Processor(Runners):
     cdef public object id
     cdef public object rand
     cdef public object inbox
@@ -16,23 +14,17 @@ cdef class Processor(RunQueue):
     cdef public object wake
     cdef public object timers
     cdef public list timer_heap
-    cdef public Stack hub
-    cdef public Task current
     cdef public object thread_ident, thread_name
-    cdef public list free
-    cdef public dict tasks
-    cdef public Task last_done
-    cdef public object id_next, id_end
+    cdef public long long id_next, id_end
     cdef public object seeker
     cdef public bint spinning
     cdef public object frozen
     cdef public long long handoffs_in
     cdef public object cpu_clock
-    cdef public object trace
     cdef public bint stopping
     cdef public double coarse_now
     cdef public object explorer
-    cdef public long long ticks, switches, spawned, finished
+    cdef public long long ticks, switches, spawned
     cdef object __weakref__
 
     @cython.locals(idle=bint)
@@ -43,3 +35,4 @@ cdef class Processor(RunQueue):
     cpdef resume(self, Task task)
     @cython.locals(nxt=Task)
     cpdef schedule_from(self, Task task)
+    cpdef long long next_id(self) except -1

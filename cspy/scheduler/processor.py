@@ -40,7 +40,7 @@ it from another thread costs a locked append rather than a futex.
 Observers on other threads (stats, dumps, sysmon) read ``current`` and ``runnext`` only through
 ``peek``, under ``lock``. The owner writes both without a lock at every switch, which is safe
 because a task is never freed while one of them is being read: a finished task's last scheduler
-reference (``last_done``) is dropped under ``lock``, by the next task to finish here. Without
+reference (in ``done``) is dropped under ``lock``, DONE_BATCH tasks at a time. Without
 that rule a compiled build on free-threaded CPython could incref a task freed between the load
 and the incref (Cython's field reads are a plain load, not the interpreter's safe try-incref).
 """
@@ -57,7 +57,6 @@ from greenlet import GreenletExit
 
 from cspy.scheduler.note import Note
 from cspy.scheduler.runner import Runners, Stack, running_processor
-from cspy.scheduler.runqueue import RunQueue
 from cspy.scheduler.steal import Seeker
 from cspy.scheduler.task import Task, TaskState
 from cspy.scheduler.timers import TimerHeap
@@ -94,11 +93,11 @@ def current_processor() -> Processor | None:
     return running_processor()
 
 
-class Processor(RunQueue, Runners):
+class Processor(Runners):
     """A processor: run queue, timers, inbox, and the scheduling loop of one thread."""
 
     def __init__(self, rt: Runtime, pid: int, runq_size: int, seed: object) -> None:
-        RunQueue.__init__(self, runq_size, rt.glob)
+        Runners.__init__(self, runq_size, rt.glob)
         self.rt = rt
         self.id = pid
         self.rand = random.Random(f"{seed}:{pid}")
@@ -113,7 +112,7 @@ class Processor(RunQueue, Runners):
         self.thread_name = ""
         self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
         self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
-        self.last_done: Task | None = None  # the last task to finish here (see ``peek``; lock)
+        self.done: list[Task] = []  # tasks finished here, let go in batches (see ``peek``)
         self.id_next = self.id_end = 0
         self.seeker = Seeker(self, rt.nprocs)
         self.spinning = False  # looking for work before sleeping (steal.py; rt.lock)

@@ -1,8 +1,10 @@
 # Cython declarations for runner.py (read cspy/build.py). Stack is greenlet's own C type with
-# two fields; Runners stays a Python mixin of Processor (its methods run once per task, not per
-# switch).
+# two fields. Runners is the middle of the processor's class chain (RunQueue -> Runners ->
+# Processor): the fields its per-task methods use are declared here, the rest in processor.pxd.
 cimport cython
 from cspy.scheduler cimport glet
+from cspy.scheduler.lock cimport Lock
+from cspy.scheduler.runqueue cimport RunQueue
 from cspy.scheduler.task cimport Task
 
 cdef class Stack(glet.greenlet):
@@ -13,3 +15,19 @@ cdef class Stack(glet.greenlet):
 cpdef Task running_task()
 @cython.locals(s=Stack)
 cpdef object running_processor()
+
+cdef class Runners(RunQueue):
+    cdef public object rt
+    cdef public Stack hub
+    cdef public list free
+    cdef public dict tasks
+    cdef public Task current
+    cdef public list done
+    cdef public long long finished
+    cdef public object trace
+
+    cpdef Task findrunnable_nowait(self)
+    @cython.locals(g=Stack, nxt=Task)
+    cpdef _runner_main(self, Task task)
+    @cython.locals(lock=Lock, done=list)
+    cpdef _task_done(self, Stack g, Task task)

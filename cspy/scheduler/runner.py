@@ -1,7 +1,8 @@
 """Runner greenlets: the stacks tasks run on, and a finished task's runner starting the next.
 
-Mixed into ``Processor`` (processor.py), like the run queue; everything here runs on the
-processor's own thread. A task has no greenlet until it first runs: then the hub hands it a
+``Runners`` is the middle of the processor's class chain (``RunQueue`` -> ``Runners`` ->
+``Processor``, one compiled class each, so these methods read the processor's fields as C);
+everything here runs on the processor's own thread. A task has no greenlet until it first runs: then the hub hands it a
 *runner*, a greenlet from the processor's pool or a new one. A runner whose task finishes runs
 the next *new* task itself, right there (creating a greenlet maps a fresh stack chunk and costs
 ~8.5 us; reusing one costs nothing), or waits in the pool (at most RUNNER_POOL_MAX) for one.
@@ -17,19 +18,24 @@ from typing import TYPE_CHECKING, Any
 from greenlet import getcurrent, greenlet
 
 from cspy.scheduler import glet
+from cspy.scheduler.runqueue import RunQueue
 from cspy.scheduler.task import Task, TaskState
 
 if TYPE_CHECKING:
     from cspy.scheduler.processor import Processor
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX", "running_processor", "running_task"]
+__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX", "DONE_BATCH", "running_processor", "running_task"]
 
 RUNNING, DEAD = TaskState.RUNNING, TaskState.DEAD
 
 # Finished runner greenlets kept for reuse. Enough for any burst of short tasks; beyond it a
 # finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
 RUNNER_POOL_MAX = 128
+
+# Finished tasks are let go in batches of this many, under the processor's lock (see
+# Processor.peek): one lock round trip per batch instead of one per task.
+DONE_BATCH = 64
 
 
 class Stack(glet.greenlet):  # type: ignore[misc]
@@ -62,26 +68,23 @@ def running_processor() -> Processor | None:
     return s.p
 
 
-class Runners:
-    """The runner half of a processor. Owner thread only."""
+class Runners(RunQueue):
+    """The runner half of a processor (its fields are set by ``Processor.__init__``). Owner
+    thread only."""
 
-    if not TYPE_CHECKING:  # (mypy would read an empty __slots__ as "no attributes")
-        __slots__ = ()  # a mixin: the processor holds the state (compiled, as C fields)
-
-    if TYPE_CHECKING:  # provided by Processor
+    if TYPE_CHECKING:  # set by Processor.__init__
         rt: Runtime
         hub: Stack | None
         free: list[Stack]
         tasks: dict[int, Task]
         current: Task | None
-        last_done: Task | None
-        lock: Any
+        done: list[Task]
         finished: int
         trace: Any
 
-        def findrunnable_nowait(self) -> Task | None: ...
-
-        def runqput(self, task: Task, next: bool = False) -> None: ...
+    def findrunnable_nowait(self) -> Task | None:
+        """The next task to run here, or None: the processor's scheduling decision."""
+        raise NotImplementedError("Processor.findrunnable_nowait")  # Processor overrides it
 
     def _new_runner(self) -> Stack:
         return Stack(self._runner_main, self.hub, self)  # type: ignore[arg-type]
@@ -155,7 +158,12 @@ class Runners:
         task.glet = None
         g.task = None
         self.current = None
-        with self.lock:  # its last reference here goes under the lock (Processor.peek)
-            self.last_done = task
-            self.tasks.pop(task.id, None)
+        done = self.done
+        done.append(task)  # its last reference here is dropped under the lock (Processor.peek)
+        self.tasks.pop(task.id, None)
         self.finished += 1
+        if len(done) >= DONE_BATCH:
+            lock = self.lock
+            lock.acquire()
+            done.clear()
+            lock.release()

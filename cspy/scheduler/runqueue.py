@@ -25,9 +25,9 @@ would scan past pinned tasks under the victim's lock; with two, a steal is a sli
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 
+from cspy.scheduler.lock import Lock
 from cspy.scheduler.task import Task
 
 __all__ = ["RunQueue", "GlobalRunQueue", "RUNQ_SIZE", "RUNNEXT_STREAK"]
@@ -51,7 +51,7 @@ class GlobalRunQueue:
 
     def __init__(self) -> None:
         self.q: deque[Task] = deque()
-        self.lock = threading.Lock()
+        self.lock = Lock()
 
     def __len__(self) -> int:
         return len(self.q)
@@ -81,7 +81,7 @@ class RunQueue:
         self.runnext: Task | None = None
         self.pinned: deque[Task] = deque()
         self.new: deque[Task] = deque()
-        self.lock = threading.Lock()  # guards ``new`` (and the processor's inbox and idle flag)
+        self.lock = Lock()  # guards ``new`` (and the processor's inbox and idle flag)
         self.cap = cap
         self.glob = glob
         self.seq = 0
