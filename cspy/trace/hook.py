@@ -151,8 +151,8 @@ class ProcHook:
     def create(self, task: Task) -> None:
         rec = self.rec
         if rec is not None:
-            f = sys._getframe(1)  # go(), or the caller of go() (a compiled go() has no frame)
-            if f.f_globals.get("__name__") == "cspy.scheduler.park" and f.f_back is not None:
+            f = sys._getframe(1)  # go()'s own frames, or its caller (compiled, go has none)
+            while f.f_globals.get("__name__") == "cspy.scheduler.park" and f.f_back is not None:
                 f = f.f_back
             site = f"{f.f_code.co_filename}:{f.f_lineno}"
             rec((now_ns(), ev.CREATE, getattr(getcurrent(), "task", None), task, site))
