@@ -86,8 +86,8 @@ def dump_runtime(rt: Runtime, here: FrameType | None = None, *, stopped: bool = 
     """The dump of ``rt``; ``here`` is the calling thread's frame if it runs a task of ``rt``.
     ``stopped``: the caller knows no processor can run a task meanwhile (the deadlock check)."""
     now = max(rt.coarse_now, rt.clock())
-    frames = _running_frames(rt, here)
     only = None if stopped or _gil_enabled() else _own_processor(rt)
+    frames = _running_frames(rt, here, everyone=only is None)
     blocks = [_block(task, now, frames, only) for task in rt.all_tasks()]
     return "\n\n".join(blocks) + "\n"
 
@@ -143,15 +143,17 @@ def _block(task: Task, now: float, frames: dict[int, FrameType], only: object) -
     return "\n".join(lines)
 
 
-def _running_frames(rt: Runtime, here: FrameType | None) -> dict[int, FrameType]:
-    """Task id -> innermost frame, for the tasks running now on some processor's thread."""
+def _running_frames(rt: Runtime, here: FrameType | None, everyone: bool) -> dict[int, FrameType]:
+    """Task id -> innermost frame, for the tasks running now on some processor's thread (only
+    the calling thread's unless ``everyone``: without the GIL, not even a reference to another
+    thread's live frame is taken -- dropping it writes into that thread's frame)."""
     me = threading.get_ident()
-    threads = sys._current_frames()
+    threads = sys._current_frames() if everyone else {}
     if here is not None:
         threads[me] = here
     out: dict[int, FrameType] = {}
     for p in rt.ps:
-        task, _ = p.peek()
+        task = p.current
         frame = threads.get(p.thread_ident)
         if task is not None and frame is not None:
             out[task.id] = frame

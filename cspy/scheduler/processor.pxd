@@ -1,7 +1,7 @@
 # Cython declarations for processor.py (read cspy/build.py). Fields written by the owner and read
 # by other threads are C integers or flags (idle, spinning, counters) or objects set once
 # (queues, locks, notes); the owner-written object fields read elsewhere (``current``,
-# ``runnext``) are read there only through ``peek``, under ``lock`` (processor.py's docstring).
+# ``runnext``) are read there only under the rules of stats.py.
 cimport cython
 from cspy.scheduler.task cimport Task
 from cspy.scheduler.runner cimport Runners, Stack

@@ -36,13 +36,6 @@ and one idle hub at a time blocks in the poll instead of on ``wake``.
 Work sharing (steal.py): a hub that finds no work takes new tasks only from a processor that
 is stuck, and on builds without the GIL spins a while before it sleeps, so a task readied for
 it from another thread costs a locked append rather than a futex.
-
-Observers on other threads (stats, dumps, sysmon) read ``current`` and ``runnext`` only through
-``peek``, under ``lock``. The owner writes both without a lock at every switch, which is safe
-because a task is never freed while one of them is being read: a finished task's last scheduler
-reference (in ``done``) is dropped under ``lock``, DONE_BATCH tasks at a time. Without
-that rule a compiled build on free-threaded CPython could incref a task freed between the load
-and the incref (Cython's field reads are a plain load, not the interpreter's safe try-incref).
 """
 
 from __future__ import annotations
@@ -112,7 +105,6 @@ class Processor(Runners):
         self.thread_name = ""
         self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
         self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
-        self.done: list[Task] = []  # tasks finished here, let go in batches (see ``peek``)
         self.id_next = self.id_end = 0
         self.seeker = Seeker(self, rt.nprocs)
         self.spinning = False  # looking for work before sleeping (steal.py; rt.lock)
@@ -135,11 +127,6 @@ class Processor(Runners):
 
     def __repr__(self) -> str:
         return f"<Processor P{self.id}>"
-
-    def peek(self) -> tuple[Task | None, Task | None]:
-        """Any thread: ``(current, runnext)`` as they are now (see the module's docstring)."""
-        with self.lock:
-            return self.current, self.runnext
 
     # ---- ids ------------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 # Processor): the fields its per-task methods use are declared here, the rest in processor.pxd.
 cimport cython
 from cspy.scheduler cimport glet
-from cspy.scheduler.lock cimport Lock
 from cspy.scheduler.runqueue cimport RunQueue
 from cspy.scheduler.task cimport Task
 
@@ -22,12 +21,10 @@ cdef class Runners(RunQueue):
     cdef public list free
     cdef public dict tasks
     cdef public Task current
-    cdef public list done
     cdef public long long finished
     cdef public object trace
 
     cpdef Task findrunnable_nowait(self)
     @cython.locals(g=Stack, nxt=Task)
     cpdef _runner_main(self, Task task)
-    @cython.locals(lock=Lock, done=list)
     cpdef _task_done(self, Stack g, Task task)

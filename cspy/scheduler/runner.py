@@ -25,17 +25,13 @@ if TYPE_CHECKING:
     from cspy.scheduler.processor import Processor
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX", "DONE_BATCH", "running_processor", "running_task"]
+__all__ = ["Stack", "Runners", "RUNNER_POOL_MAX", "running_processor", "running_task"]
 
 RUNNING, DEAD = TaskState.RUNNING, TaskState.DEAD
 
 # Finished runner greenlets kept for reuse. Enough for any burst of short tasks; beyond it a
 # finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
 RUNNER_POOL_MAX = 128
-
-# Finished tasks are let go in batches of this many, under the processor's lock (see
-# Processor.peek): one lock round trip per batch instead of one per task.
-DONE_BATCH = 64
 
 
 class Stack(glet.greenlet):  # type: ignore[misc]
@@ -78,7 +74,6 @@ class Runners(RunQueue):
         free: list[Stack]
         tasks: dict[int, Task]
         current: Task | None
-        done: list[Task]
         finished: int
         trace: Any
 
@@ -158,12 +153,5 @@ class Runners(RunQueue):
         task.glet = None
         g.task = None
         self.current = None
-        done = self.done
-        done.append(task)  # its last reference here is dropped under the lock (Processor.peek)
         self.tasks.pop(task.id, None)
         self.finished += 1
-        if len(done) >= DONE_BATCH:
-            lock = self.lock
-            lock.acquire()
-            done.clear()
-            lock.release()

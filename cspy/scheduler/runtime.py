@@ -346,7 +346,7 @@ class Runtime:
         for p in self.ps:
             for t in _snapshot(p.tasks):
                 seen[t.id] = t
-            _, nxt = p.peek()
+            nxt = p.runnext
             for t in ([nxt] if nxt is not None else []) + _snapshot_seq(p.new):
                 seen.setdefault(t.id, t)
         for t in _snapshot_seq(self.glob.q):

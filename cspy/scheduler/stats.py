@@ -3,9 +3,6 @@
 Counters live where the work happens (processor fields written by their owner, per-task wait
 reasons) and are read here without locks: a snapshot costs the hot path nothing, and each number
 is one a processor really had, though two numbers may come from slightly different instants.
-Counters and flags are plain numbers; the one kind of object field the owner rewrites at every
-switch (a processor's ``current`` and ``runnext``) is read through ``Processor.peek``, under the
-processor's lock, so that the task cannot be freed mid-read on a build without the GIL.
 """
 
 from __future__ import annotations
@@ -87,7 +84,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
         return Stats(running=False)
     procs = []
     for p in rt.ps:
-        cur, nxt = p.peek()
+        cur, nxt = p.current, p.runnext
         spinning = p.spinning
         if p.idle:
             state = "idle"

@@ -95,7 +95,7 @@ class Sysmon:
 
         rt = self.rt
         p = rt.ps[i]
-        ticks, (task, _) = p.ticks, p.peek()
+        ticks, task = p.ticks, p.current
         if task is None or p.idle or ticks != self._ticks[i]:
             self._ticks[i] = ticks
             self._since[i] = now
