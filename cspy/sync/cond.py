@@ -13,14 +13,17 @@ task may have changed it between the signal and the wake-up.
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from typing import Protocol
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import park, ready, task_to_park
+from cspy.scheduler.task import Task, WaitReason
 from cspy.scheduler.testpoint import hook
 
 __all__ = ["Cond", "Locker"]
+
+_COND = WaitReason.COND
 
 
 class Locker(Protocol):
@@ -58,7 +61,7 @@ class Cond:
                 f"Cond needs a lock with lock() and unlock() (a cspy.Mutex or RWMutex), got {locker!r}"
             )
         self.locker = locker
-        self._lock = threading.Lock()
+        self._lock = Lock()
         self._waiters: deque[Task] = deque()
 
     def wait(self) -> None:
@@ -77,7 +80,7 @@ class Cond:
             lk.release()
             raise
         try:
-            park(WaitReason.COND, lk, self, task)
+            park(_COND, lk, self, task)
         except BaseException:  # unwound while waiting (the runtime is shutting down)
             with lk:
                 if task in self._waiters:
@@ -87,18 +90,24 @@ class Cond:
 
     def signal(self) -> None:
         """Wake the task that has waited longest, if any."""
-        with self._lock:
-            task = self._waiters.popleft() if self._waiters else None
-        if task is not None:
+        lk = self._lock
+        lk.acquire()
+        if self._waiters:
+            task = self._waiters.popleft()
+            lk.release()
             ready(task)
+        else:
+            lk.release()
         if hook.point is not None:  # cspy.testing: a scheduling point in exploration
             hook.point()
 
     def broadcast(self) -> None:
         """Wake every waiting task."""
-        with self._lock:
-            waiters = list(self._waiters)
-            self._waiters.clear()
+        lk = self._lock
+        lk.acquire()
+        waiters = list(self._waiters)
+        self._waiters.clear()
+        lk.release()
         for task in waiters:
             ready(task)
         if hook.point is not None:  # cspy.testing: a scheduling point in exploration

@@ -1,7 +1,7 @@
 """Semaphore: a weighted counting semaphore (golang.org/x/sync/semaphore).
 
-State, under ``_lock``: ``size`` (the capacity), ``_cur`` (units held), ``_waiters`` (FIFO of
-``[k, task]`` records, parked in ``acquire``).
+State, under ``_lock`` (the scheduler's ``Lock``: compiled, a C lock): ``size`` (the capacity),
+``_cur`` (units held), ``_waiters`` (FIFO of ``[k, task]`` records, parked in ``acquire``).
 
 - ``acquire(k)`` takes ``k`` units at once if they are free **and nobody is waiting**; else it
   queues. Checking the queue keeps it FIFO: a newcomer never overtakes a parked task.
@@ -18,14 +18,17 @@ Misuse is an error, never a silent corruption: ``k`` above ``size`` could never 
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import park, ready, task_to_park
+from cspy.scheduler.task import Task, WaitReason
 from cspy.scheduler.testpoint import hook
 
 __all__ = ["Semaphore"]
+
+_SEMAPHORE = WaitReason.SEMAPHORE
 
 
 def _check_units(what: str, k: object) -> int:
@@ -66,7 +69,7 @@ class Semaphore:
             raise ValueError(f"Semaphore(n) needs n >= 0, got {n}")
         self.size = n
         self._cur = 0
-        self._lock = threading.Lock()
+        self._lock = Lock()
         self._waiters: deque[list[Any]] = deque()  # [k, task]
 
     def acquire(self, k: int = 1) -> None:
@@ -88,7 +91,7 @@ class Semaphore:
         entry = [k, task]
         self._waiters.append(entry)
         try:
-            park(WaitReason.SEMAPHORE, lk, self, task)  # release() counted our k in ``_cur``
+            park(_SEMAPHORE, lk, self, task)  # release() counted our k in ``_cur``
         except BaseException:  # unwound while waiting (the runtime is shutting down)
             with lk:
                 queued = entry in self._waiters

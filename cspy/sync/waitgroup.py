@@ -1,7 +1,7 @@
 """WaitGroup (Go's ``sync.WaitGroup``): wait for a collection of tasks to finish.
 
-State: a counter and the tasks parked in ``wait``, both under ``_lock`` (any processor may call
-any method). When the counter reaches zero every waiter is readied. Blocking parks the task,
+State: a counter and the tasks parked in ``wait``, both under ``_lock`` (the scheduler's ``Lock``:
+compiled, a C lock; any processor may call any method). When the counter reaches zero every waiter is readied. Blocking parks the task,
 never the processor.
 
 ``go(fn)`` is Go 1.25's ``WaitGroup.Go``: ``add(1)`` before the task exists (so a ``wait``
@@ -11,14 +11,17 @@ still counts down; the exception then fails the run, as a panic ends a Go progra
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 from collections.abc import Callable
 
-from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import go, park, ready, task_to_park
+from cspy.scheduler.task import Task, WaitReason
 from cspy.scheduler.testpoint import hook
 
 __all__ = ["WaitGroup"]
+
+_WAITGROUP = WaitReason.WAITGROUP
 
 
 class WaitGroup:
@@ -40,22 +43,26 @@ class WaitGroup:
     def __init__(self) -> None:
         self._count = 0
         self._waiters: list[Task] = []
-        self._lock = threading.Lock()
+        self._lock = Lock()
 
     def add(self, n: int = 1) -> None:
         """Add ``n`` (may be negative) to the counter. Below zero: ``ValueError``."""
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"WaitGroup.add() needs an int, got {n!r}")
-        with self._lock:
-            count = self._count + n
-            if count < 0:
-                raise ValueError("sync: negative WaitGroup counter (more done() than add())")
-            self._count = count
-            waiters: list[Task] = []
-            if count == 0 and self._waiters:
-                waiters, self._waiters = self._waiters, []
-        for t in waiters:
-            ready(t)
+        lk = self._lock
+        lk.acquire()
+        count = self._count + n
+        if count < 0:
+            lk.release()
+            raise ValueError("sync: negative WaitGroup counter (more done() than add())")
+        self._count = count
+        if count == 0 and self._waiters:
+            waiters, self._waiters = self._waiters, []
+            lk.release()
+            for task in waiters:
+                ready(task)
+        else:
+            lk.release()
         if hook.point is not None:  # cspy.testing: a scheduling point in exploration
             hook.point()
 
@@ -95,18 +102,19 @@ class WaitGroup:
 
     def wait(self) -> None:
         """Block the task until the counter is zero."""
-        self._lock.acquire()
+        lk = self._lock
+        lk.acquire()
         if self._count == 0:
-            self._lock.release()
+            lk.release()
             if hook.point is not None:  # cspy.testing: a scheduling point in exploration
                 hook.point()
             return
-        task = task_to_park(self._lock, "WaitGroup.wait()")
+        task = task_to_park(lk, "WaitGroup.wait()")
         self._waiters.append(task)
         try:
-            park(WaitReason.WAITGROUP, self._lock, self, task)
+            park(_WAITGROUP, lk, self, task)
         except BaseException:  # unwound while waiting (the runtime is shutting down)
-            with self._lock:
+            with lk:
                 _forget(self._waiters, task)
             raise
 

@@ -1,0 +1,22 @@
+# Cython declarations for cond.py (read cspy/build.py): the waiters as a C field under a C lock;
+# park and ready are C calls. ``locker`` is any object with lock() and unlock().
+cimport cython
+from cspy.scheduler.lock cimport Lock
+from cspy.scheduler.task cimport Task
+from cspy.scheduler.testpoint cimport Hook
+from cspy.scheduler.park cimport park, ready
+
+cdef object _COND
+cdef Hook hook  # (testpoint.py: the exploration hook, a C field read per operation)
+
+cdef class Cond:
+    cdef public object locker
+    cdef public Lock _lock
+    cdef public object _waiters
+
+    @cython.locals(lk=Lock, task=Task)
+    cpdef wait(self)
+    @cython.locals(lk=Lock, task=Task)
+    cpdef signal(self)
+    @cython.locals(lk=Lock, task=Task, waiters=list)
+    cpdef broadcast(self)
