@@ -147,7 +147,8 @@ class RWMutex:
         woken: list[Task] = []
         if not self._writer and not self._wwait and self._rwait:
             # Readers were held back only by waiting writers, and none is left.
-            woken, self._rwait = self._rwait, []
+            woken = self._rwait[:]
+            self._rwait.clear()
             self._readers += len(woken)
         lk.release()
         for t in woken:
@@ -170,7 +171,8 @@ class RWMutex:
             raise RuntimeError("sync: unlock of unlocked RWMutex (unlock() without a matching lock())")
         woken: list[Task]
         if self._rwait:  # readers that arrived during our turn go next, all together
-            woken, self._rwait = self._rwait, []
+            woken = self._rwait[:]  # (the list stays: repr reads it from any thread)
+            self._rwait.clear()
             self._readers = len(woken)
             self._writer = False
         elif self._wwait:

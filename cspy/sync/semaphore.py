@@ -11,6 +11,9 @@ State, under ``_lock`` (the scheduler's ``Lock``: compiled, a C lock): ``size`` 
 - Admission is a hand-off: the releaser adds the waiter's ``k`` to ``_cur`` before readying it,
   so a woken task never re-checks.
 
+Both counts are at most ``sys.maxsize`` (Go's are int64), so the compiled build keeps them as C
+integers, which any thread may read: ``held()`` and ``repr`` take no lock.
+
 Misuse is an error, never a silent corruption: ``k`` above ``size`` could never be granted
 (``ValueError`` at once instead of hanging forever), and releasing more than is held raises
 ``RuntimeError`` as Go's ``panic("semaphore: released more than held")`` does.
@@ -18,6 +21,7 @@ Misuse is an error, never a silent corruption: ``k`` above ``size`` could never 
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from typing import Any
 
@@ -29,6 +33,7 @@ from cspy.scheduler.testpoint import hook
 __all__ = ["Semaphore"]
 
 _SEMAPHORE = WaitReason.SEMAPHORE
+_MAX = sys.maxsize
 
 
 def _check_units(what: str, k: object) -> int:
@@ -67,6 +72,8 @@ class Semaphore:
             raise TypeError(f"Semaphore(n) needs an int number of units, got {n!r}")
         if n < 0:
             raise ValueError(f"Semaphore(n) needs n >= 0, got {n}")
+        if n > _MAX:
+            raise ValueError(f"Semaphore(n) needs n <= sys.maxsize, got {n}")
         self.size = n
         self._cur = 0
         self._lock = Lock()

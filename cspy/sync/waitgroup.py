@@ -1,8 +1,10 @@
 """WaitGroup (Go's ``sync.WaitGroup``): wait for a collection of tasks to finish.
 
 State: a counter and the tasks parked in ``wait``, both under ``_lock`` (the scheduler's ``Lock``:
-compiled, a C lock; any processor may call any method). When the counter reaches zero every waiter is readied. Blocking parks the task,
-never the processor.
+compiled, a C lock; any processor may call any method). When the counter reaches zero every
+waiter is readied. Blocking parks the task, never the processor. The counter is at most
+``sys.maxsize`` (Go's is 32 bits): the compiled build keeps it as a C integer, which ``repr``
+may read from any thread without the lock (and the waiter list is never replaced, only cleared).
 
 ``go(fn)`` is Go 1.25's ``WaitGroup.Go``: ``add(1)`` before the task exists (so a ``wait``
 that follows cannot miss it), ``done()`` in a ``finally`` around ``fn`` (so a task that raises
@@ -11,6 +13,7 @@ still counts down; the exception then fails the run, as a panic ends a Go progra
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 from collections.abc import Callable
 
@@ -22,6 +25,7 @@ from cspy.scheduler.testpoint import hook
 __all__ = ["WaitGroup"]
 
 _WAITGROUP = WaitReason.WAITGROUP
+_MAX = sys.maxsize
 
 
 class WaitGroup:
@@ -52,12 +56,15 @@ class WaitGroup:
         lk = self._lock
         lk.acquire()
         count = self._count + n
-        if count < 0:
+        if not 0 <= count <= _MAX:
             lk.release()
-            raise ValueError("sync: negative WaitGroup counter (more done() than add())")
+            if count < 0:
+                raise ValueError("sync: negative WaitGroup counter (more done() than add())")
+            raise OverflowError(f"sync: WaitGroup counter above sys.maxsize (add({n}))")
         self._count = count
         if count == 0 and self._waiters:
-            waiters, self._waiters = self._waiters, []
+            waiters = self._waiters[:]  # (the list stays: repr reads it from any thread)
+            self._waiters.clear()
             lk.release()
             for task in waiters:
                 ready(task)
