@@ -2,10 +2,21 @@
 
 ``wait`` must register the task as a waiter *before* it unlocks the user's lock: a task that
 changes the condition and signals does so holding that lock, so it either runs before we
-registered (and we re-check the condition, still holding the lock) or sees us registered. Go's
-``notifyList`` gets the same ordering with tickets; here the registration and the park share
-``_lock`` (ours), which is held across ``locker.unlock()``. Lock order: ``_lock`` then the
-locker's own internals; ``signal``/``broadcast`` take only ``_lock``, so the order never inverts.
+registered (and we re-check the condition, still holding the lock) or sees us registered.
+
+Between that unlock and the park, no lock of ours is held: ``locker.unlock()`` is user-visible
+code (a scheduling point in exploration, which may switch tasks; any object with ``unlock``),
+and a lock held across a switch would block the processor's thread. So, as Go's ``notifyList``
+does with tickets, each waiter is a record with a state, under ``_lock``:
+
+- ``_QUEUED``: registered, not parked yet. A signal that takes it marks it ``_SIGNALLED``
+  instead of readying it, and ``wait`` then returns without parking.
+- ``_PARKED``: ``wait`` set it under ``_lock`` and parked (``park`` releases ``_lock`` once the
+  task is marked waiting), so a signal that takes it readies the task: exactly one ``ready``
+  per ``park``.
+
+A waiter that leaves without a wake-up (its ``unlock`` raised, or it was unwound at shutdown)
+after a signal took it passes the signal on to the next, so no signal is lost.
 
 Waiters are woken FIFO. As in Go, a woken task must re-check its condition in a loop: another
 task may have changed it between the signal and the wake-up.
@@ -24,6 +35,19 @@ from cspy.scheduler.testpoint import hook
 __all__ = ["Cond", "Locker"]
 
 _COND = WaitReason.COND
+
+# A waiter's state (the module comment); written and read under the Cond's ``_lock``.
+_QUEUED, _PARKED, _SIGNALLED = 0, 1, 2
+
+
+class _Waiter:
+    """One task in ``Cond.wait``: the task and its state."""
+
+    __slots__ = ("task", "state")
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.state = _QUEUED
 
 
 class Locker(Protocol):
@@ -62,7 +86,7 @@ class Cond:
             )
         self.locker = locker
         self._lock = Lock()
-        self._waiters: deque[Task] = deque()
+        self._waiters: deque[_Waiter] = deque()
 
     def wait(self) -> None:
         """Caller holds ``locker``. Unlock it, park until signalled, lock it again.
@@ -71,33 +95,54 @@ class Cond:
         """
         lk = self._lock
         lk.acquire()
-        task = task_to_park(lk, "Cond.wait()")
-        self._waiters.append(task)
+        w = _Waiter(task_to_park(lk, "Cond.wait()"))
+        self._waiters.append(w)
+        lk.release()
         try:
-            self.locker.unlock()
+            self.locker.unlock()  # not under ``_lock`` (module comment)
         except BaseException:
-            self._waiters.remove(task)
+            self._leave(w)
+            raise
+        lk.acquire()
+        if w.state == _SIGNALLED:  # signalled since we unlocked: no need to park
             lk.release()
-            raise
-        try:
-            park(_COND, lk, self, task)
-        except BaseException:  # unwound while waiting (the runtime is shutting down)
-            with lk:
-                if task in self._waiters:
-                    self._waiters.remove(task)
-            raise
+        else:
+            w.state = _PARKED
+            try:
+                park(_COND, lk, self, w.task)
+            except BaseException:  # unwound while waiting (the runtime is shutting down)
+                self._leave(w)
+                raise
         self.locker.lock()
+
+    def _leave(self, w: _Waiter) -> None:
+        """``w`` leaves ``wait`` without a wake-up: drop it, or pass on a signal it took."""
+        lk = self._lock
+        lk.acquire()
+        if w in self._waiters:
+            self._waiters.remove(w)
+            lk.release()
+        else:
+            self._wake_head()
+
+    def _wake_head(self) -> None:
+        """Caller holds ``_lock``: wake the waiter that has waited longest, if any. Releases it."""
+        lk = self._lock
+        if not self._waiters:
+            lk.release()
+            return
+        w: _Waiter = self._waiters.popleft()
+        if w.state == _PARKED:
+            lk.release()
+            ready(w.task)
+        else:
+            w.state = _SIGNALLED  # it has not parked yet: it sees this instead of parking
+            lk.release()
 
     def signal(self) -> None:
         """Wake the task that has waited longest, if any."""
-        lk = self._lock
-        lk.acquire()
-        if self._waiters:
-            task = self._waiters.popleft()
-            lk.release()
-            ready(task)
-        else:
-            lk.release()
+        self._lock.acquire()
+        self._wake_head()
         if hook.point is not None:  # cspy.testing: a scheduling point in exploration
             hook.point()
 
@@ -105,10 +150,15 @@ class Cond:
         """Wake every waiting task."""
         lk = self._lock
         lk.acquire()
-        waiters = list(self._waiters)
+        parked: list[Task] = []
+        for w in self._waiters:
+            if w.state == _PARKED:
+                parked.append(w.task)
+            else:
+                w.state = _SIGNALLED
         self._waiters.clear()
         lk.release()
-        for task in waiters:
+        for task in parked:
             ready(task)
         if hook.point is not None:  # cspy.testing: a scheduling point in exploration
             hook.point()

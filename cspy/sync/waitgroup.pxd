@@ -14,8 +14,9 @@ cdef class WaitGroup:
     cdef public list _waiters
     cdef public Lock _lock
 
-    @cython.locals(lk=Lock, task=Task, waiters=list, count=object)
     cpdef add(self, n=*)
+    @cython.locals(lk=Lock, task=Task, waiters=list, count=object)
+    cdef _add(self, n)
     cpdef done(self)
     @cython.locals(lk=Lock, task=Task)
     cpdef wait(self)

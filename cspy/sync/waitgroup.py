@@ -51,6 +51,12 @@ class WaitGroup:
 
     def add(self, n: int = 1) -> None:
         """Add ``n`` (may be negative) to the counter. Below zero: ``ValueError``."""
+        self._add(n)
+        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
+            hook.point()
+
+    def _add(self, n: int) -> None:
+        """``add`` without the scheduling point."""
         if isinstance(n, bool) or not isinstance(n, int):
             raise TypeError(f"WaitGroup.add() needs an int, got {n!r}")
         lk = self._lock
@@ -70,8 +76,6 @@ class WaitGroup:
                 ready(task)
         else:
             lk.release()
-        if hook.point is not None:  # cspy.testing: a scheduling point in exploration
-            hook.point()
 
     def done(self) -> None:
         """Decrement the counter by one."""
@@ -105,7 +109,7 @@ class WaitGroup:
         try:
             fn(*args, **kwargs)
         finally:
-            self.add(-1)
+            self._add(-1)  # no scheduling point: the task's end, just after, is one
 
     def wait(self) -> None:
         """Block the task until the counter is zero."""
