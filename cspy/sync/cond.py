@@ -9,6 +9,8 @@ code (a scheduling point in exploration, which may switch tasks; any object with
 and a lock held across a switch would block the processor's thread. So, as Go's ``notifyList``
 does with tickets, each waiter is a record with a state, under ``_lock``:
 
+Each record is a list ``[task, state]`` (cheaper than an object in pure Python):
+
 - ``_QUEUED``: registered, not parked yet. A signal that takes it marks it ``_SIGNALLED``
   instead of readying it, and ``wait`` then returns without parking.
 - ``_PARKED``: ``wait`` set it under ``_lock`` and parked (``park`` releases ``_lock`` once the
@@ -25,7 +27,7 @@ task may have changed it between the signal and the wake-up.
 from __future__ import annotations
 
 from collections import deque
-from typing import Protocol
+from typing import Any, Protocol
 
 from cspy.scheduler.lock import Lock
 from cspy.scheduler.park import park, ready, task_to_park
@@ -36,18 +38,9 @@ __all__ = ["Cond", "Locker"]
 
 _COND = WaitReason.COND
 
-# A waiter's state (the module comment); written and read under the Cond's ``_lock``.
+# A waiter's state, ``w[1]`` of its record ``[task, state]`` (the module comment); written and
+# read under the Cond's ``_lock``.
 _QUEUED, _PARKED, _SIGNALLED = 0, 1, 2
-
-
-class _Waiter:
-    """One task in ``Cond.wait``: the task and its state."""
-
-    __slots__ = ("task", "state")
-
-    def __init__(self, task: Task) -> None:
-        self.task = task
-        self.state = _QUEUED
 
 
 class Locker(Protocol):
@@ -86,7 +79,7 @@ class Cond:
             )
         self.locker = locker
         self._lock = Lock()
-        self._waiters: deque[_Waiter] = deque()
+        self._waiters: deque[list[Any]] = deque()  # [task, state]
 
     def wait(self) -> None:
         """Caller holds ``locker``. Unlock it, park until signalled, lock it again.
@@ -95,7 +88,8 @@ class Cond:
         """
         lk = self._lock
         lk.acquire()
-        w = _Waiter(task_to_park(lk, "Cond.wait()"))
+        task = task_to_park(lk, "Cond.wait()")
+        w: list[Any] = [task, _QUEUED]
         self._waiters.append(w)
         lk.release()
         try:
@@ -104,18 +98,18 @@ class Cond:
             self._leave(w)
             raise
         lk.acquire()
-        if w.state == _SIGNALLED:  # signalled since we unlocked: no need to park
+        if w[1] == _SIGNALLED:  # signalled since we unlocked: no need to park
             lk.release()
         else:
-            w.state = _PARKED
+            w[1] = _PARKED
             try:
-                park(_COND, lk, self, w.task)
+                park(_COND, lk, self, task)
             except BaseException:  # unwound while waiting (the runtime is shutting down)
                 self._leave(w)
                 raise
         self.locker.lock()
 
-    def _leave(self, w: _Waiter) -> None:
+    def _leave(self, w: list[Any]) -> None:
         """``w`` leaves ``wait`` without a wake-up: drop it, or pass on a signal it took."""
         lk = self._lock
         lk.acquire()
@@ -131,12 +125,12 @@ class Cond:
         if not self._waiters:
             lk.release()
             return
-        w: _Waiter = self._waiters.popleft()
-        if w.state == _PARKED:
+        task, state = w = self._waiters.popleft()
+        if state == _PARKED:
             lk.release()
-            ready(w.task)
+            ready(task)
         else:
-            w.state = _SIGNALLED  # it has not parked yet: it sees this instead of parking
+            w[1] = _SIGNALLED  # it has not parked yet: it sees this instead of parking
             lk.release()
 
     def signal(self) -> None:
@@ -152,10 +146,10 @@ class Cond:
         lk.acquire()
         parked: list[Task] = []
         for w in self._waiters:
-            if w.state == _PARKED:
-                parked.append(w.task)
+            if w[1] == _PARKED:
+                parked.append(w[0])
             else:
-                w.state = _SIGNALLED
+                w[1] = _SIGNALLED
         self._waiters.clear()
         lk.release()
         for task in parked:
