@@ -361,6 +361,8 @@ WORKLOADS = (
             Impl("sync.Map procs=2", map_sync, {"procs": 2}, requires=("cspy.sync:Map",)),
             Impl(_MAP_BASE, map_mutex, {"procs": 1}, note="one dict, one cspy.Mutex"),
             Impl("dict+Mutex procs=2", map_mutex, {"procs": 2}, note="one dict, one cspy.Mutex"),
+            Impl("dict+Mutex pure procs=1", map_mutex, {"procs": 1}, env=PURE,
+                 note="one dict, one cspy.Mutex; pure-Python build"),
             Impl(f"sharded x{MAP_SHARDS} procs=1", map_sharded, {"procs": 1},
                  note=f"{MAP_SHARDS} dicts, a cspy.Mutex each"),
             Impl(f"sharded x{MAP_SHARDS} procs=2", map_sharded, {"procs": 2},

@@ -45,6 +45,11 @@ COMPILED = (
     "cspy.scheduler.park",
     "cspy.channel.waitq",
     "cspy.channel.chan",
+    "cspy.sync.mutex",
+    "cspy.sync.rwmutex",
+    "cspy.sync.semaphore",
+    "cspy.sync.waitgroup",
+    "cspy.sync.cond",
 )
 
 # An extension this much older than its .py was built from an older source. (A wheel unpacks

@@ -1,6 +1,7 @@
 """RWMutex (Go's ``sync.RWMutex``): many readers or one writer, and writers are not starved.
 
-State, all under ``_lock`` (a ``threading.Lock``; any processor may call any method):
+State, all under ``_lock`` (the scheduler's ``Lock``: compiled, a C lock; any processor may call
+any method):
 
 - ``_readers``: tasks holding a read lock; ``_writer``: a task holds the write lock.
 - ``_rwait``: readers parked; ``_wwait``: writers parked, FIFO.
@@ -21,14 +22,17 @@ A hand-off sets the state for the woken task before readying it (``_readers += n
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import park, ready, task_to_park
+from cspy.scheduler.task import Task, WaitReason
 from cspy.scheduler.testpoint import hook
 
 __all__ = ["RWMutex", "RLocker"]
+
+_READ, _WRITE = WaitReason.RWMUTEX_R, WaitReason.RWMUTEX_W
 
 
 class RWMutex:
@@ -48,7 +52,7 @@ class RWMutex:
     __slots__ = ("_lock", "_readers", "_writer", "_rwait", "_wwait", "_rlocker")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = Lock()
         self._readers = 0
         self._writer = False
         self._rwait: list[Task] = []
@@ -70,7 +74,7 @@ class RWMutex:
         task = task_to_park(lk, "RWMutex.rlock()")
         self._rwait.append(task)
         try:
-            park(WaitReason.RWMUTEX_R, lk, self, task)  # the waker counted us in ``_readers``
+            park(_READ, lk, self, task)  # the waker counted us in ``_readers``
         except BaseException:  # unwound while waiting (the runtime is shutting down)
             with lk:
                 queued = task in self._rwait
@@ -125,7 +129,7 @@ class RWMutex:
         task = task_to_park(lk, "RWMutex.lock()")
         self._wwait.append(task)
         try:
-            park(WaitReason.RWMUTEX_W, lk, self, task)  # the waker set ``_writer`` for us
+            park(_WRITE, lk, self, task)  # the waker set ``_writer`` for us
         except BaseException:  # unwound while waiting (the runtime is shutting down)
             self._abandon_write(task)
             raise
@@ -143,7 +147,8 @@ class RWMutex:
         woken: list[Task] = []
         if not self._writer and not self._wwait and self._rwait:
             # Readers were held back only by waiting writers, and none is left.
-            woken, self._rwait = self._rwait, []
+            woken = self._rwait[:]
+            self._rwait.clear()
             self._readers += len(woken)
         lk.release()
         for t in woken:
@@ -166,7 +171,8 @@ class RWMutex:
             raise RuntimeError("sync: unlock of unlocked RWMutex (unlock() without a matching lock())")
         woken: list[Task]
         if self._rwait:  # readers that arrived during our turn go next, all together
-            woken, self._rwait = self._rwait, []
+            woken = self._rwait[:]  # (the list stays: repr reads it from any thread)
+            self._rwait.clear()
             self._readers = len(woken)
             self._writer = False
         elif self._wwait:

@@ -1,7 +1,7 @@
 """Semaphore: a weighted counting semaphore (golang.org/x/sync/semaphore).
 
-State, under ``_lock``: ``size`` (the capacity), ``_cur`` (units held), ``_waiters`` (FIFO of
-``[k, task]`` records, parked in ``acquire``).
+State, under ``_lock`` (the scheduler's ``Lock``: compiled, a C lock): ``size`` (the capacity),
+``_cur`` (units held), ``_waiters`` (FIFO of ``[k, task]`` records, parked in ``acquire``).
 
 - ``acquire(k)`` takes ``k`` units at once if they are free **and nobody is waiting**; else it
   queues. Checking the queue keeps it FIFO: a newcomer never overtakes a parked task.
@@ -11,6 +11,9 @@ State, under ``_lock``: ``size`` (the capacity), ``_cur`` (units held), ``_waite
 - Admission is a hand-off: the releaser adds the waiter's ``k`` to ``_cur`` before readying it,
   so a woken task never re-checks.
 
+Both counts are at most ``sys.maxsize`` (Go's are int64), so the compiled build keeps them as C
+integers, which any thread may read: ``held()`` and ``repr`` take no lock.
+
 Misuse is an error, never a silent corruption: ``k`` above ``size`` could never be granted
 (``ValueError`` at once instead of hanging forever), and releasing more than is held raises
 ``RuntimeError`` as Go's ``panic("semaphore: released more than held")`` does.
@@ -18,14 +21,19 @@ Misuse is an error, never a silent corruption: ``k`` above ``size`` could never 
 
 from __future__ import annotations
 
-import threading
+import sys
 from collections import deque
 from typing import Any
 
-from cspy.scheduler import Task, WaitReason, park, ready, task_to_park
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import park, ready, task_to_park
+from cspy.scheduler.task import Task, WaitReason
 from cspy.scheduler.testpoint import hook
 
 __all__ = ["Semaphore"]
+
+_SEMAPHORE = WaitReason.SEMAPHORE
+_MAX = sys.maxsize
 
 
 def _check_units(what: str, k: object) -> int:
@@ -64,9 +72,11 @@ class Semaphore:
             raise TypeError(f"Semaphore(n) needs an int number of units, got {n!r}")
         if n < 0:
             raise ValueError(f"Semaphore(n) needs n >= 0, got {n}")
+        if n > _MAX:
+            raise ValueError(f"Semaphore(n) needs n <= sys.maxsize, got {n}")
         self.size = n
         self._cur = 0
-        self._lock = threading.Lock()
+        self._lock = Lock()
         self._waiters: deque[list[Any]] = deque()  # [k, task]
 
     def acquire(self, k: int = 1) -> None:
@@ -88,7 +98,7 @@ class Semaphore:
         entry = [k, task]
         self._waiters.append(entry)
         try:
-            park(WaitReason.SEMAPHORE, lk, self, task)  # release() counted our k in ``_cur``
+            park(_SEMAPHORE, lk, self, task)  # release() counted our k in ``_cur``
         except BaseException:  # unwound while waiting (the runtime is shutting down)
             with lk:
                 queued = entry in self._waiters

@@ -1,8 +1,10 @@
 """WaitGroup (Go's ``sync.WaitGroup``): wait for a collection of tasks to finish.
 
-State: a counter and the tasks parked in ``wait``, both under ``_lock`` (any processor may call
-any method). When the counter reaches zero every waiter is readied. Blocking parks the task,
-never the processor.
+State: a counter and the tasks parked in ``wait``, both under ``_lock`` (the scheduler's ``Lock``:
+compiled, a C lock; any processor may call any method). When the counter reaches zero every
+waiter is readied. Blocking parks the task, never the processor. The counter is at most
+``sys.maxsize`` (Go's is 32 bits): the compiled build keeps it as a C integer, which ``repr``
+may read from any thread without the lock (and the waiter list is never replaced, only cleared).
 
 ``go(fn)`` is Go 1.25's ``WaitGroup.Go``: ``add(1)`` before the task exists (so a ``wait``
 that follows cannot miss it), ``done()`` in a ``finally`` around ``fn`` (so a task that raises
@@ -11,14 +13,19 @@ still counts down; the exception then fails the run, as a panic ends a Go progra
 
 from __future__ import annotations
 
-import threading
+import sys
 from typing import Any
 from collections.abc import Callable
 
-from cspy.scheduler import Task, WaitReason, go, park, ready, task_to_park
+from cspy.scheduler.lock import Lock
+from cspy.scheduler.park import go, park, ready, task_to_park
+from cspy.scheduler.task import Task, WaitReason
 from cspy.scheduler.testpoint import hook
 
 __all__ = ["WaitGroup"]
+
+_WAITGROUP = WaitReason.WAITGROUP
+_MAX = sys.maxsize
 
 
 class WaitGroup:
@@ -40,24 +47,35 @@ class WaitGroup:
     def __init__(self) -> None:
         self._count = 0
         self._waiters: list[Task] = []
-        self._lock = threading.Lock()
+        self._lock = Lock()
 
     def add(self, n: int = 1) -> None:
         """Add ``n`` (may be negative) to the counter. Below zero: ``ValueError``."""
-        if isinstance(n, bool) or not isinstance(n, int):
-            raise TypeError(f"WaitGroup.add() needs an int, got {n!r}")
-        with self._lock:
-            count = self._count + n
-            if count < 0:
-                raise ValueError("sync: negative WaitGroup counter (more done() than add())")
-            self._count = count
-            waiters: list[Task] = []
-            if count == 0 and self._waiters:
-                waiters, self._waiters = self._waiters, []
-        for t in waiters:
-            ready(t)
+        self._add(n)
         if hook.point is not None:  # cspy.testing: a scheduling point in exploration
             hook.point()
+
+    def _add(self, n: int) -> None:
+        """``add`` without the scheduling point."""
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"WaitGroup.add() needs an int, got {n!r}")
+        lk = self._lock
+        lk.acquire()
+        count = self._count + n
+        if not 0 <= count <= _MAX:
+            lk.release()
+            if count < 0:
+                raise ValueError("sync: negative WaitGroup counter (more done() than add())")
+            raise OverflowError(f"sync: WaitGroup counter above sys.maxsize (add({n}))")
+        self._count = count
+        if count == 0 and self._waiters:
+            waiters = self._waiters[:]  # (the list stays: repr reads it from any thread)
+            self._waiters.clear()
+            lk.release()
+            for task in waiters:
+                ready(task)
+        else:
+            lk.release()
 
     def done(self) -> None:
         """Decrement the counter by one."""
@@ -91,22 +109,23 @@ class WaitGroup:
         try:
             fn(*args, **kwargs)
         finally:
-            self.add(-1)
+            self._add(-1)  # no scheduling point: the task's end, just after, is one
 
     def wait(self) -> None:
         """Block the task until the counter is zero."""
-        self._lock.acquire()
+        lk = self._lock
+        lk.acquire()
         if self._count == 0:
-            self._lock.release()
+            lk.release()
             if hook.point is not None:  # cspy.testing: a scheduling point in exploration
                 hook.point()
             return
-        task = task_to_park(self._lock, "WaitGroup.wait()")
+        task = task_to_park(lk, "WaitGroup.wait()")
         self._waiters.append(task)
         try:
-            park(WaitReason.WAITGROUP, self._lock, self, task)
+            park(_WAITGROUP, lk, self, task)
         except BaseException:  # unwound while waiting (the runtime is shutting down)
-            with self._lock:
+            with lk:
                 _forget(self._waiters, task)
             raise
 

@@ -115,3 +115,82 @@ def test_cond_with_a_reader_lock_and_misuse() -> None:
     cspy.run(main, procs=1)
     with pytest.raises(TypeError, match="lock\\(\\) and unlock\\(\\)"):
         cspy.Cond(object())  # type: ignore[arg-type]
+
+
+class _YieldingLocker:
+    """A locker whose ``unlock`` is a scheduling point (as every unlock is in exploration): other
+    tasks run between a waiter's unlock and its park. ``fail_next`` makes the next unlock raise
+    after yielding."""
+
+    def __init__(self) -> None:
+        self.mu = cspy.Mutex()
+        self.fail_next = False
+
+    def lock(self) -> None:
+        self.mu.lock()
+
+    def unlock(self) -> None:
+        self.mu.unlock()
+        fail, self.fail_next = self.fail_next, False
+        cspy.gosched()
+        if fail:
+            raise RuntimeError("flaky unlock")
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("procs", PROCS)
+def test_a_signal_between_unlock_and_park_is_kept(procs: int) -> None:
+    # The waiter's unlock lets the signaller run before the waiter parks: Cond.wait holds no
+    # lock of its own there (else the signaller would block the thread), and the signal it
+    # took marks it, so it does not park. Each round: one wait, one signal, no hang.
+    def main() -> int:
+        lk = _YieldingLocker()
+        cond, rounds = cspy.Cond(lk), 200
+        flag = [0]
+        for i in range(rounds):
+            lk.lock()
+
+            def signaller(i: int = i) -> None:
+                lk.lock()
+                flag[0] = i + 1
+                cond.signal()
+                lk.mu.unlock()
+
+            cspy.go(signaller)
+            while flag[0] != i + 1:
+                cond.wait()
+            lk.mu.unlock()
+        assert "waiters=0" in repr(cond)
+        return flag[0]
+
+    assert cspy.run(main, procs=procs) == 200
+
+
+@pytest.mark.timeout(30)
+def test_a_waiter_whose_unlock_raises_passes_on_the_signal_it_took() -> None:
+    def main() -> list[str]:
+        lk = _YieldingLocker()
+        cond, woke = cspy.Cond(lk), []
+
+        def first() -> None:  # queues behind main, parks
+            lk.lock()
+            cond.wait()
+            woke.append("first")
+            lk.mu.unlock()
+
+        def signaller() -> None:  # signals main's entry, the head, while main's unlock yields
+            lk.lock()
+            cond.signal()
+            lk.mu.unlock()
+
+        lk.lock()
+        lk.fail_next = True
+        cspy.go(first)
+        cspy.go(signaller)
+        with pytest.raises(RuntimeError, match="flaky unlock"):
+            cond.wait()
+        while not woke:  # first was woken by the signal main passed on (else: deadlock)
+            cspy.gosched()
+        return woke
+
+    assert cspy.run(main, procs=1) == ["first"]

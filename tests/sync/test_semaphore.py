@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -96,6 +98,12 @@ def test_misuse_errors() -> None:
     cspy.run(main, procs=1)
     with pytest.raises(ValueError, match="n >= 0"):
         cspy.Semaphore(-1)
+    with pytest.raises(ValueError, match=r"n <= sys\.maxsize"):
+        cspy.Semaphore(sys.maxsize + 1)  # (Go's are int64; compiled, both counts are C integers)
+    big = cspy.Semaphore(sys.maxsize)
+    assert big.try_acquire(sys.maxsize)
+    assert big.held() == sys.maxsize
+    assert not big.try_acquire(1) and not big.try_acquire(10**30)  # never fits, never overflows
     with pytest.raises(TypeError):
         cspy.Semaphore("3")  # type: ignore[arg-type]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 import cspy
@@ -27,6 +29,18 @@ def test_counter_below_zero_is_a_value_error_and_leaves_the_counter_alone() -> N
             wg.done()
 
     cspy.run(main, procs=1)
+
+
+def test_counter_above_maxsize_is_an_overflow_error_and_leaves_the_counter_alone() -> None:
+    wg = cspy.WaitGroup()
+    wg.add(sys.maxsize)
+    with pytest.raises(OverflowError, match="WaitGroup counter above sys.maxsize"):
+        wg.add(1)
+    with pytest.raises(OverflowError, match="WaitGroup counter above sys.maxsize"):
+        wg.add(10**30)
+    wg.add(-sys.maxsize)
+    wg.wait()  # back at zero: the failed adds changed nothing
+    assert "count=0" in repr(wg)
 
 
 def test_add_needs_an_int() -> None:
