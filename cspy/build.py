@@ -45,6 +45,7 @@ COMPILED = (
     "cspy.scheduler.park",
     "cspy.channel.waitq",
     "cspy.channel.chan",
+    "cspy.channel.select",
 )
 
 # An extension this much older than its .py was built from an older source. (A wheel unpacks
