@@ -38,6 +38,7 @@ __all__ = ["BUILD", "REASON", "COMPILED", "compiled_modules"]
 COMPILED = (
     "cspy.scheduler.lock",  # compiled from lock.pyx: its pure form is threading.Lock (lock.py)
     "cspy.scheduler.testpoint",
+    "cspy.scheduler.timers",
     "cspy.scheduler.task",
     "cspy.scheduler.runqueue",
     "cspy.scheduler.runner",

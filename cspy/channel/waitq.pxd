@@ -38,3 +38,7 @@ cdef class _NoWaiters(WaitQ):
 cpdef WaitLinks dequeue(WaitQ q)
 @cython.locals(w=WaitLinks, sg=Sudog)
 cpdef bint has_waiter(WaitQ q)
+
+# C calls for SelectToken.release (park releases a blocked select's locks through it)
+cpdef lock_chans(list chans)
+cpdef unlock_chans(list chans)
