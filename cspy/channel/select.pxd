@@ -46,5 +46,5 @@ cpdef _complete(tuple cases, Py_ssize_t i)
                i=Py_ssize_t, v=object, ok=bint, sudogs=list)
 cpdef _block(tuple cases, list chans, bint repeat)
 
-@cython.locals(c=_Case, sg=Sudog, ch=Chan, q=WaitQ, i=Py_ssize_t)
+@cython.locals(c=_Case, sg=Sudog, ch=Chan, cch=Chan, q=WaitQ, i=Py_ssize_t)
 cpdef _dequeue_losers(tuple cases, list chans, list sudogs, Py_ssize_t fired)

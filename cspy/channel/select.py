@@ -163,7 +163,7 @@ def _select(cases: tuple[Recv[Any] | Send[Any], ...], default: bool) -> tuple[in
                 hook.point()
             if result is _CLOSED:
                 raise ChannelClosed(f"send on closed channel {cases[i].chan!r} (select case {i})")
-            return result  # type: ignore[no-any-return]
+            return result
         # The ready waiter was claimed by another select meanwhile: poll again.
     if default:
         _unlock(chans)
@@ -214,9 +214,7 @@ def _unlock(chans: list[Chan[Any]]) -> None:
 def _poll(cases: tuple[Recv[Any] | Send[Any], ...]) -> list[int]:
     """Caller holds every case's channel lock: the indexes of the cases that can proceed now."""
     ready = []
-    i = -1
-    for c in cases:
-        i += 1
+    for i, c in enumerate(cases):
         ch = c.chan
         if ch is None:
             continue
@@ -224,14 +222,12 @@ def _poll(cases: tuple[Recv[Any] | Send[Any], ...]) -> list[int]:
             if ch._buf or ch._closed:
                 ready.append(i)
             else:
-                q = ch._sendq
-                if q.first is not None and has_waiter(q):
+                if has_waiter(ch._sendq):
                     ready.append(i)
         elif ch._closed or len(ch._buf) < ch._cap:
             ready.append(i)
         else:
-            q = ch._recvq
-            if q.first is not None and has_waiter(q):
+            if has_waiter(ch._recvq):
                 ready.append(i)
     return ready
 
@@ -307,14 +303,12 @@ def _dequeue_losers(
     """Remove this select's sudogs, except the one that fired (its waker dequeued it)."""
     for ch in chans:
         ch._lock.acquire()
-    i = -1
-    for sg in sudogs:
-        i += 1
+    for i, sg in enumerate(sudogs):
         if sg is None or i == fired:
             continue
         c = cases[i]
-        ch = c.chan
-        assert ch is not None
-        q = ch._recvq if type(c) is Recv else ch._sendq
+        cch = c.chan
+        assert cch is not None
+        q = cch._recvq if type(c) is Recv else cch._sendq
         q.remove(sg)  # O(1); False if a waker already dropped it as dead
     _unlock(chans)
