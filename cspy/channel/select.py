@@ -4,7 +4,8 @@ Algorithm (one call):
 
 1. Validate the cases; resolve each to its underlying ``Chan`` (or None: never ready).
 2. Lock every involved channel once, in ascending ``Chan.id`` order. One global order means two
-   selects over the same channels can never each hold a lock the other needs.
+   selects over the same channels can never each hold a lock the other needs. The order is
+   checked while the cases are collected; only out-of-order channels are sorted.
 3. Poll: collect the ready cases, pick one uniformly at random with the processor's seeded
    random source (so ``run(seed=...)`` replays the choice), and complete it. Go shuffles the poll
    order and takes the first ready case; picking among all ready ones is the same distribution
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from cspy.channel.chan import Chan
 from cspy.channel.directional import RecvChan, RecvOnly, SendChan, SendOnly
-from cspy.channel.waitq import SelectToken, Sudog, WaitQ, has_waiter
+from cspy.channel.waitq import SelectToken, Sudog, has_waiter
 from cspy.errors import ChannelClosed
 from cspy.scheduler.park import current_task, park, rand
 from cspy.scheduler.task import WaitReason

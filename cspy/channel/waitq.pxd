@@ -39,6 +39,5 @@ cpdef WaitLinks dequeue(WaitQ q)
 @cython.locals(w=WaitLinks, sg=Sudog)
 cpdef bint has_waiter(WaitQ q)
 
-# C calls for SelectToken.release (park releases a blocked select's locks through it)
-cpdef lock_chans(list chans)
+# A C call from SelectToken.release (park releases a blocked select's locks through it)
 cpdef unlock_chans(list chans)
