@@ -524,6 +524,6 @@ WORKLOADS = (
             Impl("goless", select_goless, requires=("goless",), note="goless.select, gevent backend"),
             Impl("trio", select_trio, requires=("trio",), note="EMULATED: 4 forwarders -> 1 channel"),
         ),
-        target=Target("goless", 0.2, (_P1,)),
+        target=Target("goless", 0.3, (_P1,)),
     ),
 )

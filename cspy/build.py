@@ -38,6 +38,7 @@ __all__ = ["BUILD", "REASON", "COMPILED", "compiled_modules"]
 COMPILED = (
     "cspy.scheduler.lock",  # compiled from lock.pyx: its pure form is threading.Lock (lock.py)
     "cspy.scheduler.testpoint",
+    "cspy.scheduler.timers",
     "cspy.scheduler.task",
     "cspy.scheduler.runqueue",
     "cspy.scheduler.runner",
@@ -45,6 +46,7 @@ COMPILED = (
     "cspy.scheduler.park",
     "cspy.channel.waitq",
     "cspy.channel.chan",
+    "cspy.channel.select",
     "cspy.sync.mutex",
     "cspy.sync.rwmutex",
     "cspy.sync.semaphore",

@@ -39,6 +39,7 @@ cdef class Chan(_HChan):
     cpdef _wait_to_recv(self, Lock lock)
     @cython.locals(w=WaitLinks, buf=object)
     cpdef try_recv_locked(self)
+    cpdef _enqueue_waiter(self, WaitLinks w, bint sending)  # (select.py: a C call)
 
 @cython.locals(task=Task)
 cpdef _wake(WaitLinks w, val, bint ok)

@@ -38,3 +38,6 @@ cdef class _NoWaiters(WaitQ):
 cpdef WaitLinks dequeue(WaitQ q)
 @cython.locals(w=WaitLinks, sg=Sudog)
 cpdef bint has_waiter(WaitQ q)
+
+# A C call from SelectToken.release (park releases a blocked select's locks through it)
+cpdef unlock_chans(list chans)

@@ -12,6 +12,12 @@ Invariants:
   processor that will wake up by itself from one that never will. A timer at an infinite
   deadline (``sleep(inf)``, a context without end) is never due: it is not queued or counted.
 
+Compiled (``timers.pxd``): both classes are C structs, the lock is cspy's C lock (lock.py; in
+pure Python ``threading.Lock``), and a cancelling thread drops the callback's references after
+releasing the lock, so no finalizer ever runs with it held. Without the GIL: ``state`` and
+``live`` are C integers written under the lock; ``fn``/``arg`` are written only by whoever
+claimed the timer (fired or cancelled it), or under the lock.
+
 Why not one global heap: every ``sleep`` would take a runtime-wide lock, and the earliest timer
 of *this* processor is exactly the timeout its idle wait needs.
 """
@@ -19,13 +25,15 @@ of *this* processor is exactly the timeout its idle wait needs.
 from __future__ import annotations
 
 import heapq
-import threading
 from typing import Any
 from collections.abc import Callable
+
+from cspy.scheduler.lock import Lock
 
 __all__ = ["Timer", "TimerHeap"]
 
 PENDING, FIRED, CANCELLED = 0, 1, 2
+_PENDING, _FIRED, _CANCELLED = PENDING, FIRED, CANCELLED  # (compiled: C constants)
 
 _INF = float("inf")
 
@@ -40,29 +48,35 @@ class Timer:
         self.seq = seq
         self.fn: Callable[[Any], None] | None = fn
         self.arg = arg
-        self.state = PENDING
+        self.state = _PENDING
         self.heap = heap
 
     def __lt__(self, other: Timer) -> bool:
-        return (self.when, self.seq) < (other.when, other.seq)
+        when = other.when
+        return self.when < when or (self.when == when and self.seq < other.seq)
 
     def cancel(self) -> bool:
         """Stop the timer. True if it was pending (so its callback will never run)."""
         heap = self.heap
-        with heap.lock:
-            if self.state != PENDING:
-                return False
-            self.state = CANCELLED
-            if self.when != _INF:
-                heap.live -= 1
-        self.fn = self.arg = None  # drop references early
+        lock = heap.lock
+        lock.acquire()
+        if self.state != _PENDING:
+            lock.release()
+            return False
+        self.state = _CANCELLED
+        if self.when != _INF:
+            heap.live -= 1
+        fn, arg = self.fn, self.arg  # dropped below, with the lock released
+        self.fn = self.arg = None
+        lock.release()
+        del fn, arg
         if heap.on_cancel is not None:
             heap.on_cancel()
         return True
 
     @property
     def pending(self) -> bool:
-        return self.state == PENDING
+        return self.state == _PENDING
 
 
 class TimerHeap:
@@ -72,7 +86,7 @@ class TimerHeap:
 
     def __init__(self, on_cancel: Callable[[], None] | None = None) -> None:
         self.heap: list[Timer] = []
-        self.lock = threading.Lock()
+        self.lock = Lock()
         self.live = 0
         self.seq = 0
         # Called after a cancellation, so an idle owner sleeping until that deadline can
@@ -85,8 +99,10 @@ class TimerHeap:
         t = Timer(when, self.seq, fn, arg, self)
         if when == _INF:  # never due: pending, but not future work (see ``live``)
             return t
-        with self.lock:
-            self.live += 1
+        lock = self.lock
+        lock.acquire()
+        self.live += 1
+        lock.release()
         heapq.heappush(self.heap, t)
         return t
 
@@ -95,7 +111,7 @@ class TimerHeap:
         heap = self.heap
         while heap:
             top = heap[0]
-            if top.state == PENDING:
+            if top.state == _PENDING:
                 return top.when
             heapq.heappop(heap)
         return None
@@ -103,14 +119,20 @@ class TimerHeap:
     def run_due(self, now: float) -> int:
         """Owner only: run every timer due at ``now``, earliest first. Returns how many fired."""
         heap = self.heap
+        lock = self.lock
         fired = 0
-        while heap and heap[0].when <= now:
-            t = heapq.heappop(heap)
-            with self.lock:
-                if t.state != PENDING:
-                    continue
-                t.state = FIRED
-                self.live -= 1
+        while heap:
+            t = heap[0]
+            if t.when > now:
+                break
+            heapq.heappop(heap)
+            lock.acquire()
+            if t.state != _PENDING:
+                lock.release()
+                continue
+            t.state = _FIRED
+            self.live -= 1
+            lock.release()
             fn, arg = t.fn, t.arg
             t.fn = t.arg = None
             assert fn is not None
@@ -120,9 +142,14 @@ class TimerHeap:
 
     def clear(self) -> None:
         """Owner only, at shutdown."""
-        with self.lock:
-            for t in self.heap:
-                t.state = CANCELLED
-                t.fn = t.arg = None
-            self.heap.clear()
-            self.live = 0
+        lock = self.lock
+        lock.acquire()
+        timers = self.heap[:]
+        for t in timers:
+            if t.state == _PENDING:
+                t.state = _CANCELLED
+        self.heap.clear()
+        self.live = 0
+        lock.release()
+        for t in timers:  # (a timer cancelled elsewhere had its references dropped under the lock)
+            t.fn = t.arg = None

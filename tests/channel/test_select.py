@@ -299,6 +299,65 @@ def test_competing_selects_each_value_once(procs: int) -> None:
     assert sorted(got) == list(range(900))
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("procs", PROCS)
+def test_cases_in_any_channel_order_each_value_once(procs: int) -> None:
+    """Selects whose cases name the channels in different orders (reversed, rotated, with a
+    channel twice) lock them in one global order: no deadlock across processors, and every
+    value arrives exactly once. Senders select too, over the same channels in their own order."""
+    n_per = 200
+
+    def main() -> list[int]:
+        chans = [cspy.Chan[int]() for _ in range(3)]
+        orders = [[2, 1, 0], [1, 2, 0], [0, 2, 1, 2], [2, 0, 0, 1]]
+        out = cspy.Chan[int](64)
+        done = cspy.Chan[None]()
+        wg = cspy.WaitGroup()
+
+        def producer(k: int) -> None:
+            order = orders[k]
+            for i in range(n_per):
+                cases = [cspy.Send(chans[j], k * n_per + i) for j in order]
+                cspy.select(*cases)
+            wg.done()
+
+        def consumer(k: int) -> None:
+            cases = [cspy.Recv(chans[j]) for j in orders[k]]
+            while True:
+                i, v, ok = cspy.select(cspy.Recv(done), *cases)
+                if i == 0:
+                    return
+                out.send(v)
+
+        for k in range(4):
+            wg.add(1)
+            cspy.go(producer, k)
+            cspy.go(consumer, k)
+        got = [out.recv() for _ in range(4 * n_per)]
+        wg.wait()
+        done.close()
+        assert all(c.waiting_senders == 0 for c in chans)
+        return got
+
+    got = cspy.run(main, procs=procs)
+    assert sorted(got) == list(range(4 * n_per))
+
+
+def test_cases_are_their_own_parameterised_types() -> None:
+    """``Recv[int]`` is Recv itself at run time (typing's alias would only add a call), and a
+    case keeps what it was made with; select accepts exactly Recv and Send."""
+    assert cspy.Recv[int] is cspy.Recv and cspy.Send[str] is cspy.Send
+    ch = cspy.Chan[int](1)
+    r, s = cspy.Recv[int](ch.recv_only()), cspy.Send[int](ch, 5)
+    assert r.chan is ch and s.chan is ch and s.value == 5
+    assert repr(s) == f"Send({ch!r}, 5)" and repr(cspy.Recv(None)) == "Recv(None)"
+
+    def main() -> tuple[tuple[int, Any, bool], tuple[int, Any, bool]]:
+        return cspy.select(s), cspy.select(r)
+
+    assert cspy.run(main) == ((0, None, True), (0, 5, True))
+
+
 @pytest.mark.parametrize("procs", PROCS)
 def test_looping_select_leaves_no_waiters(procs: int) -> None:
     def main() -> int:

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import threading
+import weakref
 
-from cspy.scheduler.timers import TimerHeap
+import pytest
+
+from cspy.scheduler.timers import PENDING, TimerHeap
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class _Arg:
+    """A callback argument whose release a weak reference can see."""
 
 
 def test_fire_in_deadline_order_then_fifo() -> None:
@@ -49,3 +58,55 @@ def test_infinite_deadline_is_never_due_nor_future_work() -> None:
     t = h.add(float("inf"), print, None)
     assert h.live == 0 and h.next_deadline() is None and h.run_due(1e308) == 0
     assert t.cancel() is True and h.live == 0
+
+
+def test_integer_deadlines_order_like_floats() -> None:
+    h = TimerHeap()
+    out: list[int] = []
+    h.add(2, out.append, 2)
+    t = h.add(1, out.append, 1)
+    assert t.when == 1 and t.state == PENDING and t.pending
+    assert h.next_deadline() == 1 and h.run_due(2) == 2 and out == [1, 2]
+
+
+def test_cancel_drops_the_callback_and_argument() -> None:
+    h = TimerHeap()
+    arg = _Arg()
+    ref = weakref.ref(arg)
+    t = h.add(1.0, print, arg)
+    del arg
+    assert ref() is not None
+    assert t.cancel() is True
+    assert ref() is None and t.fn is None and t.arg is None and not t.pending
+
+
+def test_finalizer_and_on_cancel_may_use_the_heap() -> None:
+    """What cancel() releases (a finalizer, ``on_cancel``) runs with the heap's lock released:
+    both cancel another timer of the same heap here, which would hang on a held lock."""
+    h = TimerHeap()
+    other = h.add(5.0, print, None)
+    third = h.add(6.0, print, None)
+    finalized: list[bool] = []
+
+    class Finalized:
+        def __del__(self) -> None:
+            finalized.append(other.cancel())
+
+    t = h.add(1.0, print, Finalized())
+    h.on_cancel = lambda: third.cancel() and None
+    assert t.cancel() is True
+    assert finalized == [True] and not other.pending and not third.pending and h.live == 0
+
+
+def test_clear_cancels_pending_and_drops_every_reference() -> None:
+    h = TimerHeap()
+    args = [_Arg() for _ in range(3)]
+    refs = [weakref.ref(a) for a in args]
+    timers = [h.add(float(i + 1), print, a) for i, a in enumerate(args)]
+    del args
+    assert timers[1].cancel() is True
+    h.clear()
+    assert h.heap == [] and h.live == 0 and h.next_deadline() is None
+    assert all(r() is None for r in refs)
+    assert all(not t.pending and t.fn is None for t in timers)
+    assert all(t.cancel() is False for t in timers)
