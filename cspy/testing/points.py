@@ -44,7 +44,10 @@ def point() -> None:
     # The frame below is the operation that called us when that operation is Python code (it
     # names ``hook.point``): its caller is what counts. A compiled operation has no frame,
     # and the frame below is then its caller already.
-    f: FrameType | None = sys._getframe(1)
+    try:
+        f: FrameType | None = sys._getframe(1)
+    except ValueError:  # called by a compiled operation at the bottom of a task (cspy.go(wg.done))
+        f = None
     if f is not None and "point" in f.f_code.co_names:
         f = f.f_back
     while f is not None:
