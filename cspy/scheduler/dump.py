@@ -26,7 +26,9 @@ Without the GIL, walking a stack that another thread is running or resuming can 
 interpreter (its frames are freed under the walker), and so can reading the object a task
 waits on while its thread replaces it. So on a free-threaded build a dump taken while the other
 processors run shows every task's header line, but stacks and wait objects only for tasks of
-the calling thread's own processor (they cannot move while it dumps); the other tasks say so. No source lines are read (no file I/O), so the dump is
+the calling thread's own processor (they cannot move while it dumps); the other tasks say so.
+
+No source lines are read (no file I/O), so the dump is
 safe to take from a signal handler.
 """
 
@@ -134,7 +136,9 @@ def _block(task: Task, now: float, frames: dict[int, FrameType], only: object) -
     lines = [describe(task, now)]
     home = task.home
     if only is not None and home is not None and home is not only:
-        lines.append(f"  (stack not shown: on P{home.id}'s thread, unreadable while it runs without the GIL)")
+        lines.append(
+            f"  (stack not shown: on P{home.id}'s thread, unreadable while it runs without the GIL)"
+        )
         return "\n".join(lines)
     on = task.waiting_on
     if task.state is TaskState.WAITING and on is not None:

@@ -2,10 +2,11 @@
 
 ``Runners`` is the middle of the processor's class chain (``RunQueue`` -> ``Runners`` ->
 ``Processor``, one compiled class each, so these methods read the processor's fields as C);
-everything here runs on the processor's own thread. A task has no greenlet until it first runs: then the hub hands it a
-*runner*, a greenlet from the processor's pool or a new one. A runner whose task finishes runs
-the next *new* task itself, right there (creating a greenlet maps a fresh stack chunk and costs
-~8.5 us; reusing one costs nothing), or waits in the pool (at most RUNNER_POOL_MAX) for one.
+everything here runs on the processor's own thread. A task has no greenlet until it first runs:
+then the hub hands it a *runner*, a greenlet from the processor's pool or a new one. A runner
+whose task finishes runs the next *new* task itself, right there (creating a greenlet maps a
+fresh stack chunk and costs ~8.5 us; reusing one costs nothing), or waits in the pool (at most
+RUNNER_POOL_MAX) for one.
 
 Only the hub creates runners: a new greenlet starts at the recursion depth of the greenlet that
 starts it, so runners started from runners would nest ever deeper.
