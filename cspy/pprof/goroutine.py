@@ -14,7 +14,7 @@ from collections import Counter
 from types import FrameType
 
 from cspy.scheduler import Runtime, Task, TaskState
-from cspy.scheduler.dump import _gil_enabled, _own_processor, _running_frames
+from cspy.scheduler.dump import _running_frames, readable_home
 from cspy.pprof.profile import Labels
 from cspy.trace.stacks import Stack, stack_of
 
@@ -38,7 +38,7 @@ def _state(task: Task) -> str:
 
 def goroutine_groups(rt: Runtime, here: FrameType | None = None) -> Counter[tuple[Stack, Labels]]:
     """(stack, labels) -> how many tasks, for every task of ``rt`` (the caller's frame is ``here``)."""
-    only = None if _gil_enabled() else _own_processor(rt)  # the dump's rule (dump.py)
+    only = readable_home(rt)  # the dump's rule (dump.py)
     running = _running_frames(rt, here if here is not None else sys._getframe(1), everyone=only is None)
     out: Counter[tuple[Stack, Labels]] = Counter()
     for task in rt.all_tasks():

@@ -39,13 +39,14 @@ import threading
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from cspy.scheduler.procs import gil_enabled
 from cspy.scheduler.runtime import running
 from cspy.scheduler.task import Task, TaskState
 
 if TYPE_CHECKING:
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["dump_runtime", "dump_tasks", "describe"]
+__all__ = ["dump_runtime", "dump_tasks", "describe", "readable_home"]
 
 # Frames of the scheduler's machinery, the same under every task: the runner greenlet and the
 # switch (runner.py, processor.py), and park() itself. The blocking call the program made (``sleep``,
@@ -88,19 +89,18 @@ def dump_runtime(rt: Runtime, here: FrameType | None = None, *, stopped: bool = 
     """The dump of ``rt``; ``here`` is the calling thread's frame if it runs a task of ``rt``.
     ``stopped``: the caller knows no processor can run a task meanwhile (the deadlock check)."""
     now = max(rt.coarse_now, rt.clock())
-    only = None if stopped or _gil_enabled() else _own_processor(rt)
+    only = readable_home(rt, stopped)
     frames = _running_frames(rt, here, everyone=only is None)
     blocks = [_block(task, now, frames, only) for task in rt.all_tasks()]
     return "\n\n".join(blocks) + "\n"
 
 
-def _gil_enabled() -> bool:
-    is_enabled = getattr(sys, "_is_gil_enabled", None)
-    return True if is_enabled is None else bool(is_enabled())
-
-
-def _own_processor(rt: Runtime) -> object:
-    """The processor the calling thread runs, or a marker matching no task's home."""
+def readable_home(rt: Runtime, stopped: bool = False) -> object:
+    """Whose tasks' stacks and wait objects this thread may read: None for every task (a GIL
+    build, or ``stopped``), else the calling thread's processor, or a marker matching no task's
+    home when the caller is not a processor's thread (see the module's docstring)."""
+    if stopped or gil_enabled():
+        return None
     me = threading.get_ident()
     for p in rt.ps:
         if p.thread_ident == me:

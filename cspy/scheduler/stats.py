@@ -84,7 +84,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
         return Stats(running=False)
     procs = []
     for p in rt.ps:
-        cur, nxt = p.current, p.runnext
+        cur = p.current
         spinning = p.spinning
         if p.idle:
             state = "idle"
@@ -98,7 +98,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
                 thread=p.thread_name,
                 state=state,
                 current=_info(cur),
-                runnext=_info(nxt),
+                runnext=_info(p.runnext),
                 runq=len(p.pinned) + len(p.new),
                 runq_new=len(p.new),
                 inbox=len(p.inbox),

@@ -136,7 +136,7 @@ def test_dump_from_another_thread_shows_a_running_task_stack(procs: int) -> None
         th.join()
     spinner_block = [b for b in dumps[0].split("\n\n") if "'spinner'" in b][0]
     assert spinner_block.startswith("task 2 'spinner' [running]:")
-    if not dump._gil_enabled():  # another thread's live stack is not read without the GIL
+    if not dump.gil_enabled():  # another thread's live stack is not read without the GIL
         assert spinner_block.splitlines()[1].startswith("  (stack not shown: on P"), spinner_block
         return
     frames = [ln for ln in spinner_block.splitlines() if ln.endswith("(...)")]
@@ -194,7 +194,7 @@ def test_without_the_gil_a_dump_reads_only_its_own_processors_stacks(monkeypatch
     # the caller knows every processor is stopped (the deadlock check).
     from cspy.scheduler.runtime import running
 
-    monkeypatch.setattr(dump, "_gil_enabled", lambda: False)
+    monkeypatch.setattr(dump, "gil_enabled", lambda: False)
     dumps: dict[str, str] = {}
 
     def main() -> None:
