@@ -14,7 +14,7 @@ from collections import Counter
 from types import FrameType
 
 from cspy.scheduler import Runtime, Task, TaskState
-from cspy.scheduler.dump import _running_frames, readable_home
+from cspy.scheduler.dump import _running_frames, entry_fn, readable_home
 from cspy.pprof.profile import Labels
 from cspy.trace.stacks import Stack, stack_of
 
@@ -42,13 +42,13 @@ def goroutine_groups(rt: Runtime, here: FrameType | None = None) -> Counter[tupl
     running = _running_frames(rt, here if here is not None else sys._getframe(1), everyone=only is None)
     out: Counter[tuple[Stack, Labels]] = Counter()
     for task in rt.all_tasks():
-        readable = only is None or task.home is None or task.home is only
+        home = task.home
+        readable = home is not None and (only is None or home is only)
         stack = stack_of(_frame(task, running)) if readable else ()
-        if not stack and task.state is TaskState.NEW and task.fn is not None:
-            code = getattr(task.fn, "__code__", None)
+        if home is None and task.state is TaskState.NEW:  # not started: its function
+            code = getattr(entry_fn(task, only), "__code__", None)
             if code is not None:
                 stack = ((code.co_filename, code.co_qualname, code.co_firstlineno, code.co_firstlineno),)
-        home = task.home
         labels: Labels = (("state", _state(task)), ("P", str(home.id) if home is not None else "-"))
         out[(stack, labels)] += 1
     return out

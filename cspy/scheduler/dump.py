@@ -22,11 +22,16 @@ dump taken while tasks run is a best-effort picture, as Go's is without stopping
 task may move on between reading its state and its stack. The deadlock message is exact,
 because every processor is idle then (``stopped=True``).
 
-Without the GIL, walking a stack that another thread is running or resuming can crash the
-interpreter (its frames are freed under the walker), and so can reading the object a task
-waits on while its thread replaces it. So on a free-threaded build a dump taken while the other
-processors run shows every task's header line, but stacks and wait objects only for tasks of
-the calling thread's own processor (they cannot move while it dumps); the other tasks say so.
+Another thread's stacks are walked only when every processor is stopped (the deadlock check).
+While the processors run, a frame chain of a greenlet that another thread resumes or retires can
+point into memory that thread has freed: CPython 3.11 with the GIL crashed here in ``f_back``
+(an observer thread dumping while tasks started and finished, once in some hundred runs), and
+without the GIL it is quicker still. So a dump taken while they run shows every task's header
+line, but stacks only for tasks of the calling thread's own processor (they cannot move while it
+dumps; a signal handler runs on the main thread, P0's); the other tasks say so. Go stops the
+world for its full dump; cspy reads what cannot move. The object a task waits on is shown with
+the GIL; without it, reading it while its thread replaces it can crash too, so it is shown only
+for the same tasks as the stacks.
 
 No source lines are read (no file I/O), so the dump is
 safe to take from a signal handler.
@@ -46,7 +51,7 @@ from cspy.scheduler.task import Task, TaskState
 if TYPE_CHECKING:
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["dump_runtime", "dump_tasks", "describe", "readable_home"]
+__all__ = ["dump_runtime", "dump_tasks", "describe", "readable_home", "entry_fn"]
 
 # Frames of the scheduler's machinery, the same under every task: the runner greenlet and the
 # switch (runner.py, processor.py), and park() itself. The blocking call the program made (``sleep``,
@@ -64,7 +69,8 @@ def dump_tasks(frame: FrameType | None = None) -> str:
     Callable from any thread while ``cspy.run`` runs: from a task, a signal handler, a foreign
     thread. ``frame`` is where the calling thread's stack starts (default: the caller's frame);
     a signal handler passes the frame it interrupted. ``kill -USR1 <pid>`` prints this to stderr
-    for a program started with ``cspy.run``.
+    for a program started with ``cspy.run``. Stacks are shown for the tasks of the calling
+    thread's own processor; another processor's tasks show their state (module docstring).
 
     >>> def main():
     ...     cspy.go(cspy.sleep, 1.0, name="sleeper")
@@ -96,10 +102,10 @@ def dump_runtime(rt: Runtime, here: FrameType | None = None, *, stopped: bool = 
 
 
 def readable_home(rt: Runtime, stopped: bool = False) -> object:
-    """Whose tasks' stacks and wait objects this thread may read: None for every task (a GIL
-    build, or ``stopped``), else the calling thread's processor, or a marker matching no task's
-    home when the caller is not a processor's thread (see the module's docstring)."""
-    if stopped or gil_enabled():
+    """Whose tasks' stacks this thread may read: None for every task (``stopped``), else the
+    calling thread's processor, or a marker matching no task's home when the caller is not a
+    processor's thread (see the module's docstring)."""
+    if stopped:
         return None
     me = threading.get_ident()
     for p in rt.ps:
@@ -132,19 +138,33 @@ def describe(task: Task, now: float) -> str:
 
 
 def _block(task: Task, now: float, frames: dict[int, FrameType], only: object) -> str:
-    """``only``: None, or the one processor whose started tasks may be read in full."""
+    """``only``: None, or the one processor whose started tasks' stacks may be read."""
     lines = [describe(task, now)]
     home = task.home
-    if only is not None and home is not None and home is not only:
-        lines.append(
-            f"  (stack not shown: on P{home.id}'s thread, unreadable while it runs without the GIL)"
-        )
+    if home is None:  # not started (or starting now, elsewhere: its greenlet is not read)
+        fn = entry_fn(task, only)
+        if task.state is TaskState.NEW:
+            lines.append(f"  not started: {getattr(fn, '__qualname__', repr(fn))}(...)" if fn else "  not started")
         return "\n".join(lines)
-    on = task.waiting_on
+    readable = only is None or home is only
+    on = task.waiting_on if readable or gil_enabled() else None
     if task.state is TaskState.WAITING and on is not None:
         lines.append(f"  waiting on {_safe_repr(on)}")
-    lines.extend(_stack(task, frames))
+    if readable:
+        lines.extend(_stack(task, frames))
+    else:
+        lines.append(f"  (stack not shown: on P{home.id}'s thread, which is running)")
     return "\n".join(lines)
+
+
+def entry_fn(task: Task, only: object) -> object:
+    """The function of a task not started yet, if this thread may read it (else None): a task
+    that starts meanwhile drops ``fn`` on its own thread, which is safe to race with the GIL,
+    when every processor is stopped, or from the only processor's thread (nobody else can
+    start it), and not otherwise."""
+    if only is None or gil_enabled() or (only is not _NOBODY and len(only.rt.ps) == 1):  # type: ignore[attr-defined]
+        return task.fn
+    return None
 
 
 def _running_frames(rt: Runtime, here: FrameType | None, everyone: bool) -> dict[int, FrameType]:
@@ -157,7 +177,7 @@ def _running_frames(rt: Runtime, here: FrameType | None, everyone: bool) -> dict
         threads[me] = here
     out: dict[int, FrameType] = {}
     for p in rt.ps:
-        task = p.current
+        task = p.peek()[0]
         frame = threads.get(p.thread_ident)
         if task is not None and frame is not None:
             out[task.id] = frame
@@ -172,9 +192,6 @@ def _stack(task: Task, frames: dict[int, FrameType]) -> list[str]:
         g = task.glet
         frame = getattr(g, "gr_frame", None) if g is not None else None
     if frame is None:
-        fn = task.fn
-        if task.state is TaskState.NEW and fn is not None:
-            return [f"  not started: {getattr(fn, '__qualname__', repr(fn))}(...)"]
         return []
     lines: list[str] = []
     depth = 0

@@ -124,6 +124,7 @@ class Processor(Runners):
         self.switches = 0
         self.spawned = 0
         self.finished = 0
+        self.retired: list[Task] = []  # finished tasks held for observers (runner.py)
 
     def __repr__(self) -> str:
         return f"<Processor P{self.id}>"

@@ -3,6 +3,7 @@
 # Processor): the fields its per-task methods use are declared here, the rest in processor.pxd.
 cimport cython
 from cspy.scheduler cimport glet
+from cspy.scheduler.lock cimport Lock
 from cspy.scheduler.runqueue cimport RunQueue
 from cspy.scheduler.task cimport Task
 
@@ -22,9 +23,16 @@ cdef class Runners(RunQueue):
     cdef public dict tasks
     cdef public Task current
     cdef public long long finished
+    cdef public list retired
     cdef public object trace
+
+    @cython.locals(lock=Lock)
+    cpdef tuple peek(self)
 
     cpdef Task findrunnable_nowait(self)
     @cython.locals(g=Stack, nxt=Task)
     cpdef _runner_main(self, Task task)
+    @cython.locals(retired=list)
     cpdef _task_done(self, Stack g, Task task)
+    @cython.locals(lock=Lock, old=list)
+    cpdef _retire_batch(self, Task task)

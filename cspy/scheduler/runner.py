@@ -10,6 +10,17 @@ RUNNER_POOL_MAX) for one.
 
 Only the hub creates runners: a new greenlet starts at the recursion depth of the greenlet that
 starts it, so runners started from runners would nest ever deeper.
+
+Other threads read ``current`` and ``runnext`` (stats, sysmon, the dump) through ``peek``, under
+the processor's lock, while the owner rewrites both without it. Reading an object field takes a
+reference, and that is only safe if the object cannot be freed between the load and the
+increment: compiled fields are plain C pointers, and without the GIL an observer that read a
+task the owner freed meanwhile corrupted the heap within seconds. So the owner never drops the
+last reference to a task that ``current`` or ``runnext`` may still show: a task that finished
+goes to ``retired``, which is emptied under the lock only once RETIRE_BATCH tasks have finished
+after it (by then ``current`` has moved on, and a reader holding the lock has its reference). Every
+other task the two fields can show is referenced elsewhere: started ones by ``tasks``, new ones
+by the queues or the scheduler's locals until they start.
 """
 
 from __future__ import annotations
@@ -33,6 +44,10 @@ RUNNING, DEAD = TaskState.RUNNING, TaskState.DEAD
 # Finished runner greenlets kept for reuse. Enough for any burst of short tasks; beyond it a
 # finished runner just ends, so 100,000 finished tasks do not keep 100,000 stacks alive.
 RUNNER_POOL_MAX = 128
+
+# Finished tasks held before their last reference goes (see the module docstring): one lock
+# round per this many finished tasks.
+RETIRE_BATCH = 64
 
 
 class Stack(glet.greenlet):  # type: ignore[misc]
@@ -76,7 +91,17 @@ class Runners(RunQueue):
         tasks: dict[int, Task]
         current: Task | None
         finished: int
+        retired: list[Task]
         trace: Any
+
+    def peek(self) -> tuple[Task | None, Task | None]:
+        """Any thread: (the task running here, the one in runnext), a snapshot. Either may have
+        moved on since, but neither is freed under the reader (see the module docstring)."""
+        lock = self.lock
+        lock.acquire()
+        cur, nxt = self.current, self.runnext
+        lock.release()
+        return cur, nxt
 
     def findrunnable_nowait(self) -> Task | None:
         """The next task to run here, or None: the processor's scheduling decision."""
@@ -156,3 +181,16 @@ class Runners(RunQueue):
         self.current = None
         self.tasks.pop(task.id, None)
         self.finished += 1
+        retired = self.retired  # held until RETIRE_BATCH more have finished (see ``peek``)
+        if len(retired) < RETIRE_BATCH:
+            retired.append(task)
+        else:
+            self._retire_batch(task)
+
+    def _retire_batch(self, task: Task) -> None:
+        """``retired`` is full: start a new batch with ``task``; the old one is dropped."""
+        lock = self.lock
+        lock.acquire()
+        old, self.retired = self.retired, [task]
+        lock.release()
+        del old  # its tasks are freed here, outside the lock: no field can show them any more

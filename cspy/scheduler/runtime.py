@@ -203,7 +203,7 @@ class Runtime:
             return
         for p in self.ps:
             with p.lock:
-                if not p.idle or p.inbox or p.new or p.pinned or p.runnext is not None:
+                if not p.idle or p.inbox or p.runq_len():  # (runq_len: runnext unread, see peek)
                     return
             if p.timers.live and self.bubble is None:
                 return
@@ -346,7 +346,7 @@ class Runtime:
         for p in self.ps:
             for t in _snapshot(p.tasks):
                 seen[t.id] = t
-            nxt = p.runnext
+            nxt = p.peek()[1]
             for t in ([nxt] if nxt is not None else []) + _snapshot_seq(p.new):
                 seen.setdefault(t.id, t)
         for t in _snapshot_seq(self.glob.q):

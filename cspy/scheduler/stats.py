@@ -3,6 +3,7 @@
 Counters live where the work happens (processor fields written by their owner, per-task wait
 reasons) and are read here without locks: a snapshot costs the hot path nothing, and each number
 is one a processor really had, though two numbers may come from slightly different instants.
+The running and runnext tasks are objects, not numbers: they are read through ``peek`` (runner.py).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
         return Stats(running=False)
     procs = []
     for p in rt.ps:
-        cur = p.current
+        cur, nxt = p.peek()  # not p.current: see Runners.peek
         spinning = p.spinning
         if p.idle:
             state = "idle"
@@ -98,7 +99,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
                 thread=p.thread_name,
                 state=state,
                 current=_info(cur),
-                runnext=_info(p.runnext),
+                runnext=_info(nxt),
                 runq=len(p.pinned) + len(p.new),
                 runq_new=len(p.new),
                 inbox=len(p.inbox),

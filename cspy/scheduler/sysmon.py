@@ -95,7 +95,7 @@ class Sysmon:
 
         rt = self.rt
         p = rt.ps[i]
-        ticks, task = p.ticks, p.current
+        ticks, task = p.ticks, p.peek()[0]
         if task is None or p.idle or ticks != self._ticks[i]:
             self._ticks[i] = ticks
             self._since[i] = now

@@ -320,15 +320,16 @@ def test_runtime_restarts_back_to_back(procs: int) -> None:
         assert run(main, k, procs=procs) == 10 + k
 
 
-
 @pytest.mark.skipif(
     not getattr(sys, "_is_gil_enabled", lambda: True)(),
-    reason="KNOWN CRASH without the GIL (issue 12): an observer thread reading the processors' "
-    "fields while they run crashes 3.13t within seconds; this test reproduces it there",
+    reason="KNOWN FAILURE without the GIL (issue 12): since Runners.peek it no longer crashes "
+    "3.13t in every run, but a rarer corruption remains (an enum member loses its __dict__)",
 )
 def test_observers_on_another_thread_while_tasks_start_and_finish(procs: int) -> None:
     # stats() and the task dump read each processor's current and runnext task from a thread
-    # of their own while the owners replace them at every switch and free finished tasks.
+    # of their own while the owners replace them at every switch and free finished tasks
+    # (Runners.peek). Before peek, this crashed 3.13t's compiled build in every run, and the
+    # dump's walk of other threads' stacks crashed 3.11 about once in a hundred.
     from cspy.scheduler.dump import dump_runtime
     from cspy.scheduler.runtime import running
 
