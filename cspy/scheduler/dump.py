@@ -144,7 +144,8 @@ def _block(task: Task, now: float, frames: dict[int, FrameType], only: object) -
     if home is None:  # not started (or starting now, elsewhere: its greenlet is not read)
         fn = entry_fn(task, only)
         if task.state is TaskState.NEW:
-            lines.append(f"  not started: {getattr(fn, '__qualname__', repr(fn))}(...)" if fn else "  not started")
+            what = f": {getattr(fn, '__qualname__', repr(fn))}(...)" if fn is not None else ""
+            lines.append(f"  not started{what}")
         return "\n".join(lines)
     readable = only is None or home is only
     on = task.waiting_on if readable or gil_enabled() else None
@@ -162,7 +163,8 @@ def entry_fn(task: Task, only: object) -> object:
     that starts meanwhile drops ``fn`` on its own thread, which is safe to race with the GIL,
     when every processor is stopped, or from the only processor's thread (nobody else can
     start it), and not otherwise."""
-    if only is None or gil_enabled() or (only is not _NOBODY and len(only.rt.ps) == 1):  # type: ignore[attr-defined]
+    alone = only is not None and only is not _NOBODY and len(only.rt.ps) == 1  # type: ignore[attr-defined]
+    if only is None or alone or gil_enabled():
         return task.fn
     return None
 
