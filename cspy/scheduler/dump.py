@@ -179,9 +179,11 @@ def _running_frames(rt: Runtime, here: FrameType | None, everyone: bool) -> dict
         threads[me] = here
     out: dict[int, FrameType] = {}
     for p in rt.ps:
-        task = p.peek()[0]
         frame = threads.get(p.thread_ident)
-        if task is not None and frame is not None:
+        if frame is None:  # not a thread whose frame is read: its processor is not asked
+            continue
+        task = p.peek()[0]
+        if task is not None:
             out[task.id] = frame
     return out
 
