@@ -14,26 +14,18 @@ from collections import Counter
 from types import FrameType
 
 from cspy.scheduler import Runtime, Task, TaskState
-from cspy.scheduler.dump import _running_frames, entry_fn, readable_home
+from cspy.scheduler.dump import _running_frames, entry_fn, readable_home, state_word
 from cspy.pprof.profile import Labels
 from cspy.trace.stacks import Stack, stack_of
 
 __all__ = ["goroutine_groups"]
 
 
-def _frame(task: Task, running: dict[int, FrameType]) -> FrameType | None:
-    if task.state is TaskState.RUNNING:
+def _frame(task: Task, state: TaskState, running: dict[int, FrameType]) -> FrameType | None:
+    if state is TaskState.RUNNING:
         return running.get(task.id)
     g = task.glet
     return getattr(g, "gr_frame", None) if g is not None else None
-
-
-def _state(task: Task) -> str:
-    if task.state is TaskState.WAITING and task.reason is not None:
-        return task.reason.value
-    if task.state is TaskState.NEW:
-        return "runnable"
-    return task.state.name.lower()
 
 
 def goroutine_groups(rt: Runtime, here: FrameType | None = None) -> Counter[tuple[Stack, Labels]]:
@@ -42,13 +34,13 @@ def goroutine_groups(rt: Runtime, here: FrameType | None = None) -> Counter[tupl
     running = _running_frames(rt, here if here is not None else sys._getframe(1), everyone=only is None)
     out: Counter[tuple[Stack, Labels]] = Counter()
     for task in rt.all_tasks():
-        home = task.home
+        state, reason, home = task.snapshot()  # not the attributes: see Task.snapshot
         readable = home is not None and (only is None or home is only)
-        stack = stack_of(_frame(task, running)) if readable else ()
-        if home is None and task.state is TaskState.NEW:  # not started: its function
+        stack = stack_of(_frame(task, state, running)) if readable else ()
+        if home is None and state is TaskState.NEW:  # not started: its function
             code = getattr(entry_fn(task, only), "__code__", None)
             if code is not None:
                 stack = ((code.co_filename, code.co_qualname, code.co_firstlineno, code.co_firstlineno),)
-        labels: Labels = (("state", _state(task)), ("P", str(home.id) if home is not None else "-"))
+        labels: Labels = (("state", state_word(state, reason)), ("P", str(home.id) if home is not None else "-"))
         out[(stack, labels)] += 1
     return out

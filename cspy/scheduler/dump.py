@@ -46,12 +46,12 @@ from typing import TYPE_CHECKING
 
 from cspy.scheduler.procs import gil_enabled
 from cspy.scheduler.runtime import running
-from cspy.scheduler.task import Task, TaskState
+from cspy.scheduler.task import Task, TaskState, WaitReason
 
 if TYPE_CHECKING:
     from cspy.scheduler.runtime import Runtime
 
-__all__ = ["dump_runtime", "dump_tasks", "describe", "readable_home", "entry_fn"]
+__all__ = ["dump_runtime", "dump_tasks", "describe", "state_word", "readable_home", "entry_fn"]
 
 # Frames of the scheduler's machinery, the same under every task: the runner greenlet and the
 # switch (runner.py, processor.py), and park() itself. The blocking call the program made (``sleep``,
@@ -123,36 +123,42 @@ def describe(task: Task, now: float) -> str:
     The name is shown unless it is the default ``task-<id>``; the time waited once it is a
     second or more (Go shows minutes; a Python program's interesting waits are shorter).
     """
-    reason = task.reason
-    if task.state is TaskState.WAITING and reason is not None:
-        what = reason.value
+    state, reason, _ = task.snapshot()
+    what = state_word(state, reason)
+    if state is TaskState.WAITING and reason is not None:
         waited = now - task.wait_since
         if waited >= 1.0:
             what += f", {waited:.1f}s"
-    elif task.state is TaskState.NEW:
-        what = "runnable"  # Go's word: a task that has not started is runnable
-    else:
-        what = task.state.name.lower()
     name = "" if task.name == f"task-{task.id}" else f" {task.name!r}"
     return f"task {task.id}{name} [{what}]:"
+
+
+def state_word(state: TaskState, reason: WaitReason | None) -> str:
+    """What the dump, the goroutine profile and the leak report call a task in ``state``: its
+    wait reason while waiting, Go's "runnable" for one not started yet, else the state."""
+    if state is TaskState.WAITING and reason is not None:
+        return reason.value
+    if state is TaskState.NEW:
+        return "runnable"
+    return state.name.lower()
 
 
 def _block(task: Task, now: float, frames: dict[int, FrameType], only: object) -> str:
     """``only``: None, or the one processor whose started tasks' stacks may be read."""
     lines = [describe(task, now)]
-    home = task.home
+    state, _, home = task.snapshot()
     if home is None:  # not started (or starting now, elsewhere: its greenlet is not read)
         fn = entry_fn(task, only)
-        if task.state is TaskState.NEW:
+        if state is TaskState.NEW:
             what = f": {getattr(fn, '__qualname__', repr(fn))}(...)" if fn is not None else ""
             lines.append(f"  not started{what}")
         return "\n".join(lines)
     readable = only is None or home is only
     on = task.waiting_on if readable or gil_enabled() else None
-    if task.state is TaskState.WAITING and on is not None:
+    if state is TaskState.WAITING and on is not None:
         lines.append(f"  waiting on {_safe_repr(on)}")
     if readable:
-        lines.extend(_stack(task, frames))
+        lines.extend(_stack(task, state, frames))
     else:
         lines.append(f"  (stack not shown: on P{home.id}'s thread, which is running)")
     return "\n".join(lines)
@@ -188,9 +194,9 @@ def _running_frames(rt: Runtime, here: FrameType | None, everyone: bool) -> dict
     return out
 
 
-def _stack(task: Task, frames: dict[int, FrameType]) -> list[str]:
+def _stack(task: Task, state: TaskState, frames: dict[int, FrameType]) -> list[str]:
     frame: FrameType | None
-    if task.state is TaskState.RUNNING:
+    if state is TaskState.RUNNING:
         frame = frames.get(task.id)
     else:
         g = task.glet

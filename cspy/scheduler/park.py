@@ -142,12 +142,14 @@ def park(reason: WaitReason, lock: Any = None, on: object = None, task: Task | N
         p.switches += 1
         p.current = nxt
         nxt.state = RUNNING
-        if p.trace is not None:
-            p.trace.switch(task, nxt)
+        tr = p.trace
+        if tr is not None:
+            tr.switch(task, nxt)
         glet.switch(nxt.glet)
     else:
-        if p.trace is not None:
-            p.trace.park(task)
+        tr = p.trace
+        if tr is not None:
+            tr.park(task)
         p.schedule_from(task)
 
 
@@ -159,8 +161,9 @@ def ready(task: Task) -> None:
     """
     home = task.home
     task.state = RUNNABLE
-    if home.trace is not None:  # type: ignore[union-attr]
-        home.trace.ready(task)  # type: ignore[union-attr]
+    tr = home.trace  # type: ignore[union-attr]
+    if tr is not None:
+        tr.ready(task)
     g = glet.getcurrent()  # running_processor() is home, inlined: every hand-off asks
     s = g if type(g) is Stack else None  # (compiled: a typed local, so s.p is a C read)
     if s is not None and s.p is home:
@@ -213,8 +216,9 @@ def _spawn(
         return task
     task = Task(p.next_id(), fn, args, kwargs, name)
     p.spawned += 1
-    if p.trace is not None:
-        p.trace.create(task)
+    tr = p.trace
+    if tr is not None:
+        tr.create(task)
     p.runqput(task, next=True)
     if rt.idle and rt.spin:
         rt.wakep()  # a spinner watches for this processor getting stuck (steal.py)
@@ -230,8 +234,9 @@ def gosched() -> None:
         raise RuntimeError(_NOT_IN_TASK.format(what="cspy.gosched()"))
     p: Processor = task.home  # type: ignore[assignment]  # a running task has a home
     task.state = RUNNABLE
-    if p.trace is not None:
-        p.trace.yield_(task)
+    tr = p.trace
+    if tr is not None:
+        tr.yield_(task)
     p.runqput(task)  # the tail, not runnext: everybody else goes first
     p.schedule_from(task)
     if p.rt.stopping:
@@ -243,8 +248,9 @@ def _ready_timer(task: Task) -> None:
     tail of the run queue, not to ``runnext``: sleepers whose timers fall due together (the
     processor was busy or stalled meanwhile) then wake in deadline order."""
     task.state = RUNNABLE
-    if task.home.trace is not None:  # type: ignore[union-attr]
-        task.home.trace.timer_ready(task)  # type: ignore[union-attr]
+    tr = task.home.trace  # type: ignore[union-attr]
+    if tr is not None:
+        tr.timer_ready(task)
     task.home.runqput(task)  # type: ignore[union-attr]
 
 

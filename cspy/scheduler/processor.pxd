@@ -1,7 +1,8 @@
-# Cython declarations for processor.py (read cspy/build.py). Fields written by the owner and read
-# by other threads are C integers or flags (idle, spinning, counters) or objects set once
-# (queues, locks, notes); the owner-written object fields read elsewhere (``current``,
-# ``runnext``) are read there only under the rules of stats.py.
+# Cython declarations for processor.py (read cspy/build.py). Fields written by one thread and read
+# by others are C integers or flags (idle, spinning, counters, thread_ident, cpu_clock, frozen)
+# or objects set before the runtime is published (queues, locks, notes, thread_name): a compiled
+# object field read from Python loads the field twice, so a write in between corrupts reference
+# counts (task.py, ``Task.snapshot``). ``current`` and ``runnext`` are read through ``peek``.
 cimport cython
 from cspy.scheduler.task cimport Task
 from cspy.scheduler.runner cimport Runners, Stack
@@ -14,13 +15,14 @@ cdef class Processor(Runners):
     cdef public object wake
     cdef public object timers
     cdef public list timer_heap
-    cdef public object thread_ident, thread_name
+    cdef public unsigned long long thread_ident
+    cdef public object thread_name
     cdef public long long id_next, id_end
     cdef public object seeker
     cdef public bint spinning
-    cdef public object frozen
+    cdef public long long frozen
     cdef public long long handoffs_in
-    cdef public object cpu_clock
+    cdef public long long cpu_clock
     cdef public bint stopping
     cdef public double coarse_now
     cdef public object explorer

@@ -71,14 +71,18 @@ _WAIT_MAX = threading.TIMEOUT_MAX
 ID_BLOCK = 1024
 
 
-def _thread_cpu_clock() -> int | None:
+# No CPU-time clock for the thread (clock id 0 is CLOCK_REALTIME, never a thread's CPU clock).
+NO_CLOCK = 0
+
+
+def _thread_cpu_clock() -> int:
     getclock = getattr(time, "pthread_getcpuclockid", None)
     if getclock is None:
-        return None
+        return NO_CLOCK
     try:
         return getclock(threading.get_ident())  # type: ignore[no-any-return]
     except OSError:
-        return None
+        return NO_CLOCK
 
 
 def current_processor() -> Processor | None:
@@ -101,8 +105,10 @@ class Processor(Runners):
         self.timer_heap = self.timers.heap  # the same list, one attribute load closer
         self.hub: Stack | None = None
         self.current: Task | None = None
+        # Read by other threads: so the name is set before the runtime is published (P0 runs on
+        # the thread that calls cspy.run), and the ident and clock are C integers when compiled.
         self.thread_ident = 0
-        self.thread_name = ""
+        self.thread_name = threading.current_thread().name if pid == 0 else f"cspy-P{pid}"
         self.free: list[Stack] = []  # pooled runners, parked waiting for a new task
         self.tasks: dict[int, Task] = {}  # started, unfinished tasks pinned here (owner writes)
         self.id_next = self.id_end = 0
@@ -110,7 +116,7 @@ class Processor(Runners):
         self.spinning = False  # looking for work before sleeping (steal.py; rt.lock)
         self.frozen = -1  # sysmon: the progress() it saw stuck with new tasks
         self.handoffs_in = 0  # tasks readied here by other threads (under ``lock``)
-        self.cpu_clock: int | None = None  # this thread's CPU-time clock, once it runs
+        self.cpu_clock = NO_CLOCK  # this thread's CPU-time clock, once it runs
         # An observer (cspy.trace: execution trace, block and mutex profiles), or None. The
         # scheduler calls it at each switch, park, ready and spawn; None costs one check.
         self.trace: Any = None
@@ -143,7 +149,7 @@ class Processor(Runners):
         """Any thread: seconds of CPU this processor's thread has run (the runtime's clock where
         the platform cannot tell). Time the OS gave to other threads does not count."""
         clk = self.cpu_clock
-        if clk is not None:
+        if clk != NO_CLOCK:
             try:
                 return time.clock_gettime(clk)
             except OSError:  # the thread has ended
@@ -251,8 +257,9 @@ class Processor(Runners):
                 return
             self.idle = True
             self.wake.clear()
-        if self.trace is not None:
-            self.trace.idle()
+        tr = self.trace
+        if tr is not None:
+            tr.idle()
         try:
             if rt.p_idle(self):  # False: work appeared meanwhile, or the runtime is stopping
                 deadline = self.timers.next_deadline()
@@ -265,8 +272,9 @@ class Processor(Runners):
             with self.lock:
                 self.idle = False
             rt.p_busy(self)
-            if self.trace is not None:
-                self.trace.busy()
+            tr = self.trace
+            if tr is not None:
+                tr.busy()
 
     # ---- switching ------------------------------------------------------------------------
 
@@ -280,8 +288,9 @@ class Processor(Runners):
         if g is not None:
             self.current = task
             task.state = RUNNING
-            if self.trace is not None:
-                self.trace.run(task)
+            tr = self.trace
+            if tr is not None:
+                tr.run(task)
             g.switch()
         elif self.free:
             self.free.pop().switch(task)
@@ -299,14 +308,16 @@ class Processor(Runners):
         if g is not None:
             self.current = task
             task.state = RUNNING
-            if self.trace is not None:
-                self.trace.run(task)
+            tr = self.trace
+            if tr is not None:
+                tr.run(task)
             back = g.switch()
         else:
             free = self.free
             back = (free.pop() if free else self._new_runner()).switch(task)
-        if self.trace is not None:
-            self.trace.hub()
+        tr = self.trace
+        if tr is not None:
+            tr.hub()
         return back if isinstance(back, Task) else None
 
     def schedule_from(self, task: Task) -> None:
@@ -318,8 +329,9 @@ class Processor(Runners):
         if nxt is task:
             self.current = task
             task.state = RUNNING
-            if self.trace is not None:
-                self.trace.run(task)
+            tr = self.trace
+            if tr is not None:
+                tr.run(task)
             return
         if nxt is not None:
             self.resume(nxt)
@@ -351,7 +363,6 @@ class Processor(Runners):
     def hub_main(self) -> None:
         """Body of the hub greenlet: the scheduling loop (Go's ``schedule``)."""
         self.thread_ident = threading.get_ident()
-        self.thread_name = threading.current_thread().name
         self.cpu_clock = _thread_cpu_clock()
         try:
             task: Task | None = None

@@ -29,6 +29,8 @@ cdef class Runners(RunQueue):
     @cython.locals(lock=Lock)
     cpdef tuple peek(self)
 
+    @cython.locals(trace=object)
+    cpdef object hook(self)
     cpdef Task findrunnable_nowait(self)
     @cython.locals(g=Stack, nxt=Task)
     cpdef _runner_main(self, Task task)

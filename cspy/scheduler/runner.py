@@ -103,6 +103,14 @@ class Runners(RunQueue):
         lock.release()
         return cur, nxt
 
+    def hook(self) -> Any:
+        """Any thread: the trace hook now (``trace``; None when nothing observes), one load of
+        the field (a compiled attribute read loads it twice: see ``Task.snapshot``). The owner
+        reads ``trace`` into a local before each call for the same reason; cspy.trace replaces
+        hooks from any thread and keeps a replaced one alive until the run ends."""
+        trace = self.trace
+        return trace
+
     def findrunnable_nowait(self) -> Task | None:
         """The next task to run here, or None: the processor's scheduling decision."""
         raise NotImplementedError("Processor.findrunnable_nowait")  # Processor overrides it
@@ -121,8 +129,9 @@ class Runners(RunQueue):
             self.current = task
             task.state = RUNNING
             self.tasks[task.id] = task
-            if self.trace is not None:
-                self.trace.run(task)
+            tr = self.trace
+            if tr is not None:
+                tr.run(task)
             fn, args, kwargs = task.fn, task.args, task.kwargs
             task.fn = None
             task.args = task.kwargs = None  # the task no longer keeps its arguments alive
@@ -167,14 +176,16 @@ class Runners(RunQueue):
                 self.current = nxt
                 nxt.state = RUNNING
                 assert nxt.glet is not None
-                if self.trace is not None:
-                    self.trace.run(nxt)
+                tr = self.trace
+                if tr is not None:
+                    tr.run(nxt)
                 task = nxt.glet.switch()
             # Someone switched here with a new task: we were popped from the pool by resume().
 
     def _task_done(self, g: Stack, task: Task) -> None:
-        if self.trace is not None:
-            self.trace.end(task)
+        tr = self.trace
+        if tr is not None:
+            tr.end(task)
         task.state = DEAD
         task.glet = None
         g.task = None

@@ -284,7 +284,7 @@ class Runtime:
         with deferred_sigint(self, p0.wake):
             try:
                 for p in self.ps[1:]:
-                    t = threading.Thread(target=_processor_thread, args=(p,), name=f"cspy-P{p.id}")
+                    t = threading.Thread(target=_processor_thread, args=(p,), name=p.thread_name)
                     self.threads.append(t)
                     t.start()
                 self.sysmon.start()
@@ -351,7 +351,7 @@ class Runtime:
                 seen.setdefault(t.id, t)
         for t in _snapshot_seq(self.glob.q):
             seen.setdefault(t.id, t)
-        return [seen[k] for k in sorted(seen) if seen[k].state is not TaskState.DEAD]
+        return [seen[k] for k in sorted(seen) if seen[k].snapshot()[0] is not TaskState.DEAD]
 
 
 def run(

@@ -3,7 +3,8 @@
 Counters live where the work happens (processor fields written by their owner, per-task wait
 reasons) and are read here without locks: a snapshot costs the hot path nothing, and each number
 is one a processor really had, though two numbers may come from slightly different instants.
-The running and runnext tasks are objects, not numbers: they are read through ``peek`` (runner.py).
+The running and runnext tasks are objects, not numbers: they are read through ``peek`` (runner.py),
+and a task's state and wait reason through ``Task.snapshot`` (task.py), never as attributes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from cspy.build import BUILD
 from cspy.scheduler.runtime import LongRunning, Runtime, running
-from cspy.scheduler.task import TaskState
+from cspy.scheduler.task import Task, TaskState
 
 __all__ = ["Stats", "ProcStats", "TaskInfo", "snapshot"]
 
@@ -71,12 +72,12 @@ class Stats:
     build: str = BUILD  # "compiled" or "pure": which build of the hot path runs (cspy/build.py)
 
 
-def _info(task: object) -> TaskInfo | None:
+def _info(task: Task | None) -> TaskInfo | None:
     if task is None:
         return None
-    state = task.state  # type: ignore[attr-defined]
-    reason = task.reason.value if state is TaskState.WAITING and task.reason else None  # type: ignore[attr-defined]
-    return TaskInfo(task.id, task.name, state.name.lower(), reason)  # type: ignore[attr-defined]
+    state, reason, _ = task.snapshot()
+    why = reason.value if state is TaskState.WAITING and reason else None
+    return TaskInfo(task.id, task.name, state.name.lower(), why)
 
 
 def snapshot(rt: Runtime | None = None) -> Stats:
@@ -114,9 +115,9 @@ def snapshot(rt: Runtime | None = None) -> Stats:
                 handoffs_in=p.handoffs_in,
             )
         )
-    tasks = rt.all_tasks()
-    parked = Counter(t.reason.value for t in tasks if t.state is TaskState.WAITING and t.reason)
-    runnable = sum(1 for t in tasks if t.state in (TaskState.RUNNABLE, TaskState.NEW))
+    seen = [t.snapshot() for t in rt.all_tasks()]
+    parked = Counter(why.value for state, why, _ in seen if state is TaskState.WAITING and why)
+    runnable = sum(1 for state, _, _ in seen if state in (TaskState.RUNNABLE, TaskState.NEW))
     offload = rt.offload
     return Stats(
         running=True,

@@ -118,8 +118,9 @@ class Seeker:
             if self._stuck(v):
                 task = v.runqsteal(p)
                 if task is not None:
-                    if p.trace is not None:
-                        p.trace.steal(v, task)
+                    tr = p.trace
+                    if tr is not None:
+                        tr.steal(v, task)
                     self.waiting_work = False
                     return task
             else:
@@ -154,8 +155,9 @@ class Seeker:
             if not rt.spin or not rt.start_spinning(p):
                 return False
         if self.spin_until == 0.0:  # just started, here or by wakep
-            if p.trace is not None:
-                p.trace.spin(True)
+            tr = p.trace
+            if tr is not None:
+                tr.spin(True)
             self.spin_until = now + SPIN_TIME
             self.watch_until = now + SPIN_WATCH_MAX
             return True
@@ -173,6 +175,7 @@ class Seeker:
         self.spun_out = False
         p = self.p
         if p.spinning:
-            if p.trace is not None:
-                p.trace.spin(False)
+            tr = p.trace
+            if tr is not None:
+                tr.spin(False)
             p.rt.stop_spinning(p)

@@ -27,3 +27,6 @@ cdef class Task(WaitLinks):
     cdef public object system
     cdef public object obs
     cdef object __weakref__
+
+    @cython.locals(state=object, reason=object, home=object)
+    cpdef tuple snapshot(self)

@@ -141,6 +141,19 @@ class Task(WaitLinks):
         self.wprev = None  # wait-queue links (WaitLinks), owned by the primitive the task waits on
         self.wnext = None
 
+    def snapshot(self) -> tuple[TaskState, WaitReason | None, Processor | None]:
+        """Any thread: ``(state, reason, home)``, each field read once. Observers on other
+        threads (stats, the dump, all_tasks) read these three through here, never as attributes:
+        a compiled attribute read loads the field twice, once to take a reference and once to
+        return it, so an owner's write in between hands the reader an object it holds no
+        reference to, and the reader's later release takes one from an enum member that never
+        gave it (on 3.13t a member's count reached zero and it was freed). A local read loads
+        once; the values are enum members and processors, which outlive every task."""
+        state = self.state
+        reason = self.reason
+        home = self.home
+        return state, reason, home
+
     @property
     def name(self) -> str:
         name = self._name

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from cspy.scheduler.dump import describe
+from cspy.scheduler.dump import describe, state_word
 from cspy.scheduler.task import Task, TaskState
 
 if TYPE_CHECKING:
@@ -107,13 +107,9 @@ def find_leaks(rt: Runtime, sites: dict[int, str]) -> LeakError | None:
 
 
 def _leak(t: Task, site: str | None) -> Leak:
-    if t.state is TaskState.WAITING and t.reason is not None:
-        reason = t.reason.value
-    elif t.state is TaskState.NEW:
-        reason = "runnable"
-    else:
-        reason = t.state.name.lower()
-    on = t.waiting_on if t.state is TaskState.WAITING else None
+    state, why, _ = t.snapshot()
+    reason = state_word(state, why)
+    on = t.waiting_on if state is TaskState.WAITING else None
     return Leak(t.id, t.name, reason, None if on is None else _safe_repr(on), site, _stack(t))
 
 

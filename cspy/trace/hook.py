@@ -1,7 +1,8 @@
 """The observer the scheduler calls: ``p.trace`` on each processor (None when nothing observes).
 
-The scheduler's hooks (processor.py, park.py, steal.py, cspy/sync/mutex.py) are one check,
-``if p.trace is not None``, then one call. Behind it, one :class:`ProcHook` per processor feeds
+The scheduler's hooks (processor.py, park.py, steal.py, cspy/sync/mutex.py) are one load and
+one check, ``tr = p.trace; if tr is not None``, then one call (the field is read once: it may be
+replaced from another thread meanwhile, see ``Observer.refresh``). Behind it, one :class:`ProcHook` per processor feeds
 whatever is on for this runtime:
 
 - a trace recording (recorder.py): full (``start``/``stop``, ``run(trace=)``) or the flight
@@ -275,6 +276,8 @@ class Observer:
         self.flight: Recording | None = None  # the flight recorder's ring
         self.local = threading.local()
         self.finishers: list[Callable[[Runtime], None]] = []  # at the end of the run
+        self.lock = threading.Lock()  # the writers of the processors' hooks (``refresh``)
+        self.replaced: list[ProcHook | None] = []  # hooks replaced this run, kept until its end
         rt.on_stop.append(self._finish)
 
     def _recordings(self) -> list[Recording]:
@@ -292,7 +295,7 @@ class Observer:
         """Any thread: where the calling thread records (its processor's buffer, else its own)."""
         p = getattr(g, "p", None)
         if p is not None and p.rt is self.rt:
-            h = p.trace
+            h = p.hook()
             if h is not None and h.obs is self:
                 return h.rec  # type: ignore[no-any-return]
         recs = self._recordings()
@@ -312,10 +315,16 @@ class Observer:
         return fn
 
     def refresh(self) -> None:
-        """Any thread: put fresh hooks on every processor (or None if nothing observes)."""
+        """Any thread: put fresh hooks on every processor (or None if nothing observes).
+
+        The processors read their hook without a lock, so the writers take turns (two writes at
+        once would release the old hook twice) and a replaced hook stays alive until the run
+        ends: a processor may have just loaded it (``Runners.hook``)."""
         on = bool(self._recordings()) or any(v is not None for v in _profiles.values())
-        for p in self.rt.ps:
-            p.trace = ProcHook(self, p) if on else None
+        with self.lock:
+            for p in self.rt.ps:
+                self.replaced.append(p.hook())
+                p.trace = ProcHook(self, p) if on else None
         _update_gc()
 
     def _finish(self) -> None:
@@ -326,8 +335,10 @@ class Observer:
         finally:
             with _lock:
                 _observers.pop(id(self.rt), None)
-            for p in self.rt.ps:
-                p.trace = None
+            with self.lock:  # every processor thread has been joined
+                for p in self.rt.ps:
+                    p.trace = None
+                self.replaced.clear()
             _update_gc()
 
 

@@ -110,7 +110,7 @@ def test_sysmon_polls_when_the_processor_never_runs_out_of_work() -> None:
             reader = cspy.go(lambda: got.append(conn.read(4)))
             give_up = time.monotonic() + 10
             while not got and time.monotonic() < give_up:
-                if reader.state is TaskState.WAITING and reader.reason is WaitReason.IO_WAIT:
+                if reader.snapshot()[:2] == (TaskState.WAITING, WaitReason.IO_WAIT):
                     parked.set()  # the data comes only once the reader waits for it
                 cspy.gosched()
             conn.close()

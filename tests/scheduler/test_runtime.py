@@ -11,7 +11,7 @@ import pytest
 
 import cspy
 from cspy import testing
-from cspy.scheduler import Runtime, WaitReason, running
+from cspy.scheduler import Runtime, TaskState, WaitReason, running
 from tests.conftest import PROCS
 from tests.stress.util import settle, wait_parked
 
@@ -112,6 +112,24 @@ def test_task_ids_unique_main_is_one(procs: int) -> None:
     tid, name, ids = cspy.run(main, procs=procs)
     assert (tid, name) == (1, "main")
     assert len(set(ids)) == 50 and 1 not in ids
+
+
+@pytest.mark.parametrize("procs", PROCS)
+def test_task_snapshot_reads_state_reason_and_home(procs: int) -> None:
+    # What observers on other threads read instead of the attributes (Task.snapshot).
+    def main() -> tuple[object, ...]:
+        ch = cspy.Chan[int]()
+        t = cspy.go(ch.recv)
+        wait_parked(t, WaitReason.CHAN_RECEIVE)
+        parked = t.snapshot()
+        ch.send(1)
+        me = cspy.current_task()
+        return me.snapshot(), me.home, parked
+
+    mine, home, parked = cspy.run(main, procs=procs)
+    assert mine[0] is TaskState.RUNNING and mine[2] is home and home is not None
+    state, reason, where = parked  # type: ignore[misc]
+    assert (state, reason) == (TaskState.WAITING, WaitReason.CHAN_RECEIVE) and where is not None
 
 
 @pytest.mark.parametrize("procs", PROCS)

@@ -3,7 +3,6 @@ wake-ups (``cspy.blocking``), sleep and timers, failure and shutdown with tasks 
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 
@@ -320,16 +319,13 @@ def test_runtime_restarts_back_to_back(procs: int) -> None:
         assert run(main, k, procs=procs) == 10 + k
 
 
-@pytest.mark.skipif(
-    not getattr(sys, "_is_gil_enabled", lambda: True)(),
-    reason="KNOWN FAILURE without the GIL (issue 12): since Runners.peek it no longer crashes "
-    "3.13t in every run, but a rarer corruption remains (an enum member loses its __dict__)",
-)
 def test_observers_on_another_thread_while_tasks_start_and_finish(procs: int) -> None:
-    # stats() and the task dump read each processor's current and runnext task from a thread
-    # of their own while the owners replace them at every switch and free finished tasks
-    # (Runners.peek). Before peek, this crashed 3.13t's compiled build in every run, and the
-    # dump's walk of other threads' stacks crashed 3.11 about once in a hundred.
+    # stats() and the task dump read each processor's current and runnext task, and every
+    # task's state, from a thread of their own while the owners replace them at every switch
+    # and free finished tasks (Runners.peek, Task.snapshot). Before peek, this crashed 3.13t's
+    # compiled build in every run; before snapshot, an enum member's reference count drifted
+    # to zero there within seconds; the dump's walk of other threads' stacks crashed 3.11
+    # about once in a hundred.
     from cspy.scheduler.dump import dump_runtime
     from cspy.scheduler.runtime import running
 

@@ -89,6 +89,7 @@ def wait_parked(task: Task, reason: WaitReason, seconds: float = 10.0) -> None:
     For tests of a wake-up (a close that ends a blocked read, a cancel, an unlock): acting before
     the task waits would pass without exercising the wake-up at all. ``task.state`` is set under
     the primitive's lock before the task switches away, so WAITING means it has queued itself.
+    Read through ``snapshot``, as every reader on another thread must (cspy/scheduler/task.py).
     """
-    if not settle(lambda: task.state is TaskState.WAITING and task.reason is reason, seconds):
+    if not settle(lambda: task.snapshot()[:2] == (TaskState.WAITING, reason), seconds):
         raise AssertionError(f"{task!r} did not park on {reason.value!r} within {seconds} s")

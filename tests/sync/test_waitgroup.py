@@ -63,7 +63,7 @@ def test_every_waiter_wakes_when_the_counter_reaches_zero_not_before(procs: int)
             wait_parked(t, WaitReason.WAITGROUP)
         wg.add(-2)  # a negative add that stays at or above zero is allowed
         # Nobody was readied (ready() marks a task runnable at once, before it runs).
-        assert [t.state for t in waiters] == [TaskState.WAITING] * 5
+        assert [t.snapshot()[0] for t in waiters] == [TaskState.WAITING] * 5
         wg.done()
         got = sorted(woke.recv() for _ in range(5))
         wg.wait()  # zero again: does not block
