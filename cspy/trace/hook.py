@@ -2,8 +2,8 @@
 
 The scheduler's hooks (processor.py, park.py, steal.py, cspy/sync/mutex.py) are one load and
 one check, ``tr = p.trace; if tr is not None``, then one call (the field is read once: it may be
-replaced from another thread meanwhile, see ``Observer.refresh``). Behind it, one :class:`ProcHook` per processor feeds
-whatever is on for this runtime:
+replaced from another thread meanwhile, see ``Observer.refresh``). Behind it, one
+:class:`ProcHook` per processor feeds whatever is on for this runtime:
 
 - a trace recording (recorder.py): full (``start``/``stop``, ``run(trace=)``) or the flight
   recorder's ring, or both;
