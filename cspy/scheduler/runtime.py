@@ -37,7 +37,7 @@ from cspy.scheduler.runner import Stack
 from cspy.scheduler.procs import check_procs, cpus, default_procs, gil_enabled
 from cspy.scheduler.runqueue import RUNQ_SIZE, GlobalRunQueue
 from cspy.scheduler.sigint import deferred_sigint
-from cspy.scheduler.task import Task, TaskState
+from cspy.scheduler.task import Task
 
 __all__ = ["Runtime", "LongRunning", "run", "running", "default_procs", "gil_enabled"]
 
@@ -341,7 +341,7 @@ class Runtime:
         return spawned - finished
 
     def all_tasks(self) -> list[Task]:
-        """Any thread (a snapshot): started tasks, then queued new ones; main first."""
+        """Any thread (a snapshot): started tasks and queued new ones, by id (main first)."""
         seen: dict[int, Task] = {}
         for p in self.ps:
             for t in _snapshot(p.tasks):
@@ -351,7 +351,9 @@ class Runtime:
                 seen.setdefault(t.id, t)
         for t in _snapshot_seq(self.glob.q):
             seen.setdefault(t.id, t)
-        return [seen[k] for k in sorted(seen) if seen[k].snapshot()[0] is not TaskState.DEAD]
+        # A task that finished since its table was copied may be in the list (its state says so):
+        # filtering it here would cost a field read per task, which stats() does once anyway.
+        return [seen[k] for k in sorted(seen)]
 
 
 def run(

@@ -9,12 +9,11 @@ and a task's state and wait reason through ``Task.snapshot`` (task.py), never as
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from cspy.build import BUILD
 from cspy.scheduler.runtime import LongRunning, Runtime, running
-from cspy.scheduler.task import Task, TaskState
+from cspy.scheduler.task import Task, TaskState, tally
 
 __all__ = ["Stats", "ProcStats", "TaskInfo", "snapshot"]
 
@@ -115,9 +114,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
                 handoffs_in=p.handoffs_in,
             )
         )
-    seen = [t.snapshot() for t in rt.all_tasks()]
-    parked = Counter(why.value for state, why, _ in seen if state is TaskState.WAITING and why)
-    runnable = sum(1 for state, _, _ in seen if state in (TaskState.RUNNABLE, TaskState.NEW))
+    parked, runnable = tally(rt.all_tasks())
     offload = rt.offload
     return Stats(
         running=True,
@@ -127,7 +124,7 @@ def snapshot(rt: Runtime | None = None) -> Stats:
         tasks=rt.num_tasks(),
         runnable=runnable,
         waiting=sum(parked.values()),
-        parked=dict(parked),
+        parked=parked,
         spawned=sum(p.spawned for p in procs) + rt.spawned_foreign,
         finished=sum(p.finished for p in procs),
         steals=sum(p.steals_in for p in procs),

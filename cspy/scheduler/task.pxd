@@ -5,7 +5,7 @@
 # reader uses getattr(task, name, default), which None satisfies.
 cimport cython
 
-cdef object _NEW
+cdef object _NEW, _RUNNABLE, _WAITING
 
 cdef class WaitLinks:
     cdef public WaitLinks wprev, wnext
@@ -30,3 +30,6 @@ cdef class Task(WaitLinks):
 
     @cython.locals(state=object, reason=object, home=object)
     cpdef tuple snapshot(self)
+
+@cython.locals(t=Task, parked=dict, runnable=Py_ssize_t, state=object, reason=object)
+cpdef tuple tally(list tasks)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from cspy.scheduler.processor import Processor
 
-__all__ = ["Task", "TaskState", "WaitLinks", "WaitReason"]
+__all__ = ["Task", "TaskState", "WaitLinks", "WaitReason", "tally"]
 
 
 class TaskState(enum.IntEnum):
@@ -45,7 +45,7 @@ class TaskState(enum.IntEnum):
     DEAD = 4  # returned or raised
 
 
-_NEW = TaskState.NEW
+_NEW, _RUNNABLE, _WAITING = TaskState.NEW, TaskState.RUNNABLE, TaskState.WAITING
 
 
 class WaitReason(str, enum.Enum):
@@ -164,3 +164,20 @@ class Task(WaitLinks):
         if self.state is TaskState.WAITING and self.reason is not None:
             what = f"waiting: {self.reason.value}"
         return f"<Task {self.id} {self.name!r} {what}>"
+
+
+
+def tally(tasks: list[Task]) -> tuple[dict[str, int], int]:
+    """Any thread: (wait reason -> tasks parked on it, tasks runnable or not started), each
+    task's fields loaded once (``Task.snapshot``), in one pass: what ``stats()`` counts."""
+    parked: dict[str, int] = {}
+    runnable = 0
+    for t in tasks:
+        state = t.state
+        if state is _WAITING:
+            reason = t.reason
+            if reason is not None:
+                parked[reason.value] = parked.get(reason.value, 0) + 1
+        elif state is _RUNNABLE or state is _NEW:
+            runnable += 1
+    return parked, runnable
