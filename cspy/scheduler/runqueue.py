@@ -171,8 +171,10 @@ class RunQueue:
             self.new.extend(batch)
 
     def clear_runq(self) -> None:
-        """Owner only, at shutdown."""
-        self.runnext = None
+        """Owner only, at shutdown. ``runnext`` is emptied under the lock: ``peek`` may be
+        reading it, and the task it shows may have no other reference left (runner.py)."""
         self.pinned.clear()
         with self.lock:
+            old, self.runnext = self.runnext, None
             self.new.clear()
+        del old  # freed here, outside the lock, when this was its last reference
