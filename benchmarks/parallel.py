@@ -8,7 +8,9 @@ Each shape is written the way a user writes it, not in a form chosen because it 
 - ``relay``: CPU-bound workers feed a relay stage that forwards to main;
 - ``pipeline``: three stages over unbuffered channels, little work per item;
 - ``fanin_shape``: 100 producers into one buffered channel, one consumer;
-- ``pingpong_shape``: two tasks, two unbuffered channels.
+- ``pingpong_shape``: two tasks, two unbuffered channels;
+- ``idle``: every task in ``sleep(1)``: the CPU the runtime uses meanwhile, against a thread
+  that keeps a core busy for that second (the measured meaning of "a core").
 
 The first four are CPU-bound (each job is a pure-Python loop of ``JOB`` iterations, about a
 millisecond); the last three are communication-bound. Ratios are to ``procs=1`` of the same run.
@@ -20,7 +22,7 @@ slowest run. With the GIL, communication-bound shapes must stay within 1.5x.
 
 from __future__ import annotations
 
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 from benchmarks.spec import Impl, Measurement, Target, Workload, check, gil_enabled
@@ -262,6 +264,44 @@ def pingpong_cspy(n: int, procs: int) -> Measurement:
     return _run(main, procs)
 
 
+# ---- an idle runtime ----------------------------------------------------------------------------
+
+IDLE_FOR = 1.0  # seconds every task sleeps
+PPM = "ppm of a core"  # CPU time over wall time, in millionths
+
+
+def _cpu_share(cpu0: float, wall0: float) -> Measurement:
+    """CPU over wall since ``(cpu0, wall0)``: ``total``/``ops`` come out in millionths."""
+    return {"total": (process_time() - cpu0) * 1e9, "ops": max(1, round((perf_counter() - wall0) * 1e3))}
+
+
+def idle_cspy(n: int, procs: int) -> Measurement:
+    import cspy
+
+    def main() -> Measurement:
+        wg = cspy.WaitGroup()
+
+        def sleeper() -> None:
+            cspy.sleep(IDLE_FOR)
+            wg.done()
+
+        cpu0, wall0 = process_time(), perf_counter()
+        wg.add(n)
+        for _ in range(n):
+            cspy.go(sleeper)
+        wg.wait()
+        return _cpu_share(cpu0, wall0)
+
+    return cspy.run(main, procs=procs)  # type: ignore[no-any-return]
+
+
+def busy_core(n: int) -> Measurement:
+    cpu0, wall0 = process_time(), perf_counter()
+    while perf_counter() - wall0 < IDLE_FOR:
+        pass
+    return _cpu_share(cpu0, wall0)
+
+
 # ---- the workloads ------------------------------------------------------------------------------
 
 _P1, _P2, _P4 = "cspy procs=1", "cspy procs=2", "cspy procs=4"
@@ -317,4 +357,19 @@ WORKLOADS = (
            fanin_cspy, 200_000, 2_000, cpu=False),
     _shape("pingpong_shape", "two tasks, two unbuffered channels; per round trip",
            pingpong_cspy, 50_000, 500, cpu=False),
+    Workload(
+        name="idle",
+        title=f"100 tasks in sleep({IDLE_FOR:g}), main waits: CPU used over that second",
+        n=100,
+        quick_n=100,
+        impls=(
+            Impl(_P1, idle_cspy, {"procs": 1}, requires=_CHAN),
+            Impl(_P2, idle_cspy, {"procs": 2}, requires=_CHAN),
+            Impl(_P4, idle_cspy, {"procs": 4}, requires=_CHAN),
+            Impl("a busy thread", busy_core),
+        ),
+        unit=PPM,
+        target=Target("a busy thread", 0.03, (_P1, _P2, _P4)),  # < 3% of a core, every build
+        warmup=False,
+    ),
 )

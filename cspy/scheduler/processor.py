@@ -271,6 +271,7 @@ class Processor(Runners):
         finally:
             with self.lock:
                 self.idle = False
+            self.coarse_now = rt.clock()  # sysmon may have slept as long as we did
             rt.p_busy(self)
             tr = self.trace
             if tr is not None:

@@ -88,6 +88,8 @@ class Runtime:
         self.spin = procs > 1 and not gil_enabled()
         self.ncpu = cpus()
         self.nmspinning = 0  # processors spinning now (under lock)
+        self.wakeups = 0  # processors leaving their idle wait (under lock; sysmon reads it)
+        self.sysmon_wait = False  # sysmon sleeps until a processor wakes (under lock; sysmon.py)
         self.pending_ops = 0
         self.stopping = False
         self.interrupted = False  # Ctrl-C seen (sigint.py); sysmon turns it into a failure
@@ -196,6 +198,10 @@ class Runtime:
         with self.lock:
             if p in self.idle:
                 self.idle.remove(p)
+            self.wakeups += 1
+            wake_sysmon, self.sysmon_wait = self.sysmon_wait, False
+        if wake_sysmon:
+            self.sysmon.wake()
 
     def _checkdead(self) -> None:
         """Caller holds ``lock``. Every processor is listed idle: is anything still to come?"""
