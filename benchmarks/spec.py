@@ -110,6 +110,21 @@ def gil_enabled() -> bool:
     return bool(getattr(sys, "_is_gil_enabled", lambda: True)())
 
 
+def compiled_build() -> bool:
+    """Whether the ``cspy`` rows (those not named pure) run the compiled build."""
+    try:
+        from cspy import build
+    except ImportError:
+        return False
+    return build.BUILD == "compiled"
+
+
+def by_build(pure: float, compiled: float) -> float:
+    """A target's factor: the compiled build has targets of its own (the compiled-core issue's),
+    tighter than those pure Python was held to."""
+    return compiled if compiled_build() else pure
+
+
 def rss_bytes() -> int:
     """Resident set size of this process now (Linux ``/proc/self/statm``)."""
     with open("/proc/self/statm") as f:
