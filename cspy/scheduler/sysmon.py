@@ -26,7 +26,7 @@ processor blocks in the netpoll itself. sysmon then sleeps until a processor wak
 ``sysmonwait``): it sets ``rt.sysmon_wait`` under the runtime lock, and ``Runtime.p_busy``,
 under the same lock, clears it and wakes sysmon, so no wake-up is lost. Looking every 5 ms
 anyway was 97% of an idle program's CPU (~30 ms a second: 190 thread wake-ups, on both
-builds), against the issue's bound of 3% of a core. "None has woken" matters for a program
+builds), against a bound of 3% of a core (the ``idle`` benchmark). "None has woken" matters for a program
 whose only activity is a fast timer: its processor is idle at almost every look but wakes
 between them, and sysmon keeps its cadence instead of being woken at every tick.
 
