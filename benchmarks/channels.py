@@ -13,7 +13,7 @@ import threading
 from time import perf_counter
 from typing import Any
 
-from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, by_build, check
+from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, check
 
 FAN_IN_PRODUCERS = 100
 SELECT_WAYS = 4
@@ -495,7 +495,7 @@ WORKLOADS = (
             Impl("goless", pingpong_goless, requires=("goless",), note="chan(), gevent backend"),
             Impl("greenlet (raw)", pingpong_greenlet, requires=("greenlet",), note="floor"),
         ),
-        target=Target("greenlet (raw)", by_build(3.0, 2.0), (_P1,)),
+        target=Target("greenlet (raw)", 3.0, (_P1,), compiled=2.0),
     ),
     Workload(
         name="buffered",
@@ -503,7 +503,7 @@ WORKLOADS = (
         n=200_000,
         quick_n=2_000,
         impls=_buffered_impls(1),
-        target=Target("gevent", by_build(1.0, 0.8), (_P1,)),
+        target=Target("gevent", 1.0, (_P1,), compiled=0.8),
     ),
     Workload(
         name="fanin",
@@ -511,7 +511,7 @@ WORKLOADS = (
         n=200_000,
         quick_n=2_000,
         impls=_buffered_impls(FAN_IN_PRODUCERS),
-        target=Target("gevent", by_build(1.0, 0.8), (_P1,)),
+        target=Target("gevent", 1.0, (_P1,), compiled=0.8),
     ),
     Workload(
         name="select",

@@ -180,7 +180,7 @@ def judge(w: Workload, rows: dict[str, Row]) -> None:
             row.result = "no peer"
         else:
             assert row.ratio is not None
-            ok = row.ratio <= w.target.factor
+            ok = row.ratio <= w.target.bound()
             if w.target.slowest is not None:
                 ok = ok and max(row.runs) <= w.target.slowest * base
             row.result = "pass" if ok else "FAIL"

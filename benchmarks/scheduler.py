@@ -10,7 +10,7 @@ import gc
 from time import perf_counter
 from typing import Any
 
-from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, by_build, check, rss_bytes
+from benchmarks.spec import PURE, Impl, Measurement, Target, Workload, check, rss_bytes
 
 # ---- 1. raw greenlet switch round trip ---------------------------------------------------------
 
@@ -327,7 +327,7 @@ WORKLOADS = (
             Impl("asyncio", yield_asyncio, note="await asyncio.sleep(0)"),
             Impl("trio", yield_trio, requires=("trio",), note="await trio.sleep(0)"),
         ),
-        target=Target("gevent", by_build(1.0, 0.3), (_P1, _P2, _P4)),
+        target=Target("gevent", 1.0, (_P1, _P2, _P4), compiled=0.3),
     ),
     Workload(
         name="spawn",
@@ -343,7 +343,7 @@ WORKLOADS = (
             Impl("trio", spawn_trio, requires=("trio",), note="nursery"),
             Impl("greenlet (raw)", spawn_greenlet, requires=("greenlet",), note="create + switch"),
         ),
-        target=Target("asyncio", by_build(0.5, 0.25), (_P1,)),
+        target=Target("asyncio", 0.5, (_P1,), compiled=0.25),
     ),
     Workload(
         name="rss",
